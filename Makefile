@@ -1,0 +1,34 @@
+# Vinculo: `make demo` sets up and runs a node with real data; `make test` sets up and runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_HOME ?= var/demo
+PORT ?= 8000
+
+.PHONY: install demo test test-sqlite lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	VINCULO_HOME=$(DEMO_HOME) PORT=$(PORT) BIN=$(BIN) sh scripts/demo.sh
+
+test: install
+	$(BIN)/pytest
+
+test-sqlite: install
+	VINCULO_TEST_DATABASES=sqlite $(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check src tests bench
+
+bench: install
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

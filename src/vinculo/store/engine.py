@@ -1,0 +1,38 @@
+"""Database engines: SQLite (WAL, one writer at a time) by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"isolation_level": None, "timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):  # noqa: ANN001
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=60000")
+            cur.execute("PRAGMA cache_size=-131072")  # up to 128 MiB of pages: bulk imports stay in memory
+            cur.execute("PRAGMA temp_store=MEMORY")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):  # noqa: ANN001
+            # Take the write lock up front: every transaction here may append to the audit log,
+            # and upgrading a read lock later would deadlock with another writer.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)

@@ -1,0 +1,37 @@
+"""The fast canonical JSON must give exactly RFC 8785's bytes."""
+
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vinculo.canonical import canonical_json
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(json_values)
+def test_matches_reference(value):
+    try:
+        expected = rfc8785.dumps(value)
+    except Exception:  # noqa: BLE001 - values JCS cannot encode (e.g. ints beyond 2**53)
+        return
+    assert canonical_json(value) == expected
+
+
+def test_known_spellings():
+    assert canonical_json({"b": 1.0, "a": [1e-7, 1e21, 0.5, "é"]}) == '{"a":[1e-7,1e+21,0.5,"é"],"b":1}'.encode()
+
+
+def test_source_id_is_uuid5():
+    import uuid
+
+    from vinculo.records.model import SOURCE_NAMESPACE, source_id
+
+    for key in ("a", "unodc-ids|abc|0", "ñ" * 50):
+        assert source_id("seizure", key) == f"seizure--{uuid.uuid5(SOURCE_NAMESPACE, key)}"
