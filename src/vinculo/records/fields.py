@@ -1,0 +1,95 @@
+"""Field types shared by record bodies: vocabulary-checked codes, quantities, dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from vinculo.records import vocabulary
+
+
+def _country(value: str) -> str:
+    found = vocabulary.country(value)
+    if found is None:
+        raise ValueError(f"unknown country {value!r} (use an ISO 3166-1 code or name)")
+    return found.alpha2
+
+
+def _substance(value: str) -> str:
+    found = vocabulary.substance(value)
+    if found is None:
+        raise ValueError(f"unknown substance {value!r} (record an unlisted name in substance_raw)")
+    return found.code
+
+
+def _transport(value: str) -> str:
+    found = vocabulary.transport_mode(value)
+    if found is None:
+        raise ValueError(f"unknown transport mode {value!r}")
+    return found
+
+
+def _location_type(value: str) -> str:
+    found = vocabulary.location_type(value)
+    if found is None:
+        raise ValueError(f"unknown location type {value!r}")
+    return found
+
+
+def _concealment(value: str) -> str:
+    found = vocabulary.concealment(value)
+    if found is None:
+        raise ValueError(f"unknown concealment {value!r}")
+    return found
+
+
+def _not_future(value: dt.date) -> dt.date:
+    if value > dt.date.today() + dt.timedelta(days=1):
+        raise ValueError(f"date {value.isoformat()} is in the future")
+    if value.year < 1900:
+        raise ValueError(f"date {value.isoformat()} is before 1900")
+    return value
+
+
+CountryCode = Annotated[str, AfterValidator(_country)]
+SubstanceCode = Annotated[str, AfterValidator(_substance)]
+TransportCode = Annotated[str, AfterValidator(_transport)]
+LocationTypeCode = Annotated[str, AfterValidator(_location_type)]
+ConcealmentCode = Annotated[str, AfterValidator(_concealment)]
+PastDate = Annotated[dt.date, AfterValidator(_not_future)]
+ShortText = Annotated[str, Field(max_length=500)]
+LongText = Annotated[str, Field(max_length=20000)]
+RecordRef = Annotated[str, Field(pattern=r"^[a-z][a-z-]*--[0-9a-f-]{36}$")]
+
+
+class Body(BaseModel):
+    """Base of every record body: unknown fields are refused, not dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Quantity(Body):
+    """A quantity as reported (amount + unit) and normalised (kg, litres or a count)."""
+
+    amount: float = Field(gt=0, lt=1e12)
+    unit: str
+    kg: float | None = None
+    litres: float | None = None
+    count: float | None = None
+
+    @model_validator(mode="after")
+    def _normalise(self) -> "Quantity":
+        found = vocabulary.unit(self.unit)
+        if found is None:
+            raise ValueError(f"unknown unit {self.unit!r}")
+        self.unit = found.code
+        q = vocabulary.normalise_quantity(self.amount, found)
+        self.kg, self.litres, self.count = q.kg, q.litres, q.count
+        return self
+
+
+class Coordinates(Body):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)

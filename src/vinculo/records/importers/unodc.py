@@ -1,0 +1,181 @@
+"""UNODC Individual Drug Seizures (IDS) files: the .zip or the `;`-separated CSV inside it.
+
+Columns: REGION;SUBREGION;COUNTRY;ADMINISTRATIVE_DIVISION;PLACE;SEIZURE_DATE;DRUG_NAME;AMOUNT;
+DRUG_UNIT;HIDING_PLACE;INSTALLATION;TRANSPORT;PRODUCING_COUNTRY;DEPARTURE_COUNTRY;DESTINATION_COUNTRY;ROUTING
+Each row becomes one `seizure` body. The seizing country, the date and a positive amount with a known
+unit are required; other names that do not map to a vocabulary are kept raw and counted.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from vinculo.canonical import jcs_number
+from vinculo.records import vocabulary
+from vinculo.records.importers.rows import ParsedRow, Unknowns
+from vinculo.records.model import FieldError
+
+DATASET = "unodc-ids"
+COLUMNS = ("REGION", "SUBREGION", "COUNTRY", "ADMINISTRATIVE_DIVISION", "PLACE", "SEIZURE_DATE", "DRUG_NAME",
+           "AMOUNT", "DRUG_UNIT", "HIDING_PLACE", "INSTALLATION", "TRANSPORT", "PRODUCING_COUNTRY",
+           "DEPARTURE_COUNTRY", "DESTINATION_COUNTRY", "ROUTING")
+MARKINGS = {"tlp": "clear", "handling": "H0", "reliability": "B", "accuracy": 2}
+_BLANK = frozenset({"", "unknown", "n/a", "na", "-", "not known", "various", "unspecified"})
+_TODAY = dt.date.today()
+
+
+class FormatError(ValueError):
+    """The file itself is not a UNODC IDS file."""
+
+
+@contextmanager
+def open_text(path: Path) -> Iterator[io.TextIOBase]:
+    if path.suffix.lower() == ".zip":
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if n.lower().endswith(".csv")]
+            if len(names) != 1:
+                raise FormatError(f"{path}: expected one .csv inside the zip, found {len(names)}")
+            with zf.open(names[0]) as raw:
+                yield io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    else:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            yield fh
+
+
+def _blank(value: str) -> bool:
+    return value.strip().casefold() in _BLANK
+
+
+def _date(value: str) -> dt.date:
+    d = dt.date.fromisoformat(value.strip()[:10])
+    if d > _TODAY or d.year < 1900:
+        raise ValueError(f"date {value!r} is out of range")
+    return d
+
+
+def parse(path: Path, unknowns: Unknowns) -> Iterator[ParsedRow]:
+    """Yield one ParsedRow per data row (row numbers count the header as row 1)."""
+    seen: dict[bytes, int] = {}
+    with open_text(path) as fh:
+        reader = csv.reader(fh, delimiter=";")
+        header = next(reader, None)
+        if header is None:
+            raise FormatError(f"{path}: empty file")
+        header = [h.strip().upper() for h in header]
+        missing = [c for c in COLUMNS if c not in header]
+        if missing:
+            raise FormatError(f"{path}:1: header: missing columns {', '.join(missing)}")
+        pos = [header.index(c) for c in COLUMNS]
+        width = len(header)
+        for rownum, cells in enumerate(reader, start=2):
+            raw = ";".join(cells)
+            digest = hashlib.sha1(raw.encode()).digest()
+            n = seen.get(digest, 0)
+            seen[digest] = n + 1
+            key = f"{DATASET}|{digest.hex()}|{n}"
+            if len(cells) != width:
+                yield ParsedRow(rownum, "seizure", key, errors=[FieldError(
+                    "row", f"has {len(cells)} fields, the header has {width}")], raw=raw)
+                continue
+            yield _row(rownum, key, [cells[i] for i in pos], unknowns, raw)
+
+
+def _country_or_raw(value: str, what: str, unknowns: Unknowns, unmapped: list[str]) -> str | None:
+    if _blank(value) or vocabulary.is_unknown_country(value):
+        return None
+    found = vocabulary.country(value)
+    if found is None:
+        unknowns.add(what, value)
+        unmapped.append(f"{what}={value}")
+        return None
+    return found.alpha2
+
+
+def _row(rownum: int, key: str, c: list[str], unknowns: Unknowns, raw: str) -> ParsedRow:
+    (_region, _subregion, country, admin, place, date, drug, amount, unit, hiding, installation, transport,
+     producing, departure, destination, routing) = c
+    errors: list[FieldError] = []
+    body: dict = {}
+    unmapped: list[str] = []
+    prepared = True
+    try:
+        body["date"] = _date(date).isoformat()
+    except ValueError:
+        errors.append(FieldError("SEIZURE_DATE", f"not a date: {date!r}"))
+    seizing = vocabulary.country(country) if country.strip() else None
+    if seizing is None:
+        errors.append(FieldError("COUNTRY", f"unknown seizing country {country!r}"))
+    else:
+        body["country"] = seizing.alpha2
+    if admin.strip():
+        body["admin_area"] = admin.strip()[:500]
+    if place.strip():
+        body["place"] = place.strip()[:500]
+    substance = vocabulary.substance(drug) if drug.strip() else None
+    if substance is None:
+        if not drug.strip():
+            errors.append(FieldError("DRUG_NAME", "empty"))
+        else:
+            unknowns.add("substance", drug.strip())
+            body["substance_raw"] = drug.strip()[:500]
+    else:
+        body["substance"] = substance.code
+        body["substance_raw"] = drug.strip()[:500]
+        body["category"] = substance.kind
+    if amount.strip():
+        try:
+            value = float(amount.replace(",", "."))
+        except ValueError:
+            errors.append(FieldError("AMOUNT", f"not a number: {amount!r}"))
+        else:
+            found_unit = vocabulary.unit(unit) if unit.strip() else None
+            if value < 0 or value != value or value >= 1e12:
+                errors.append(FieldError("AMOUNT", f"out of range: {amount!r}"))
+            elif not unit.strip():
+                unknowns.add("amount without unit", amount.strip())
+                unmapped.append(f"AMOUNT={amount.strip()} (no unit)")
+            elif found_unit is None:
+                errors.append(FieldError("DRUG_UNIT", f"unknown unit {unit!r}"))
+            elif value > 0:
+                q = vocabulary.normalise_quantity(value, found_unit)
+                quantity = {"amount": jcs_number(value), "unit": found_unit.code}
+                for name, number in zip(("kg", "count", "litres"), q):
+                    if number is not None:
+                        quantity[name] = jcs_number(number)
+                prepared = None not in quantity.values()
+                if not prepared:  # rare: leave the numbers as they are for the reference encoder
+                    quantity = {"amount": value, "unit": found_unit.code} | {
+                        k: v for k, v in zip(("kg", "count", "litres"), q) if v is not None}
+                body["quantity"] = quantity
+            else:
+                unknowns.add("zero amount", unit.strip() or "(no unit)")
+    for field, value, lookup in (("concealment", hiding, vocabulary.concealment),
+                                 ("location_type", installation, vocabulary.location_type),
+                                 ("transport", transport, vocabulary.transport_mode)):
+        if _blank(value):
+            continue
+        code = lookup(value)
+        if code is None:
+            unknowns.add(field, value.strip())
+        else:
+            body[field] = code
+        body[f"{field}_raw"] = value.strip()[:500]
+    for field, value in (("producing_country", producing), ("departure_country", departure),
+                         ("destination_country", destination)):
+        code = _country_or_raw(value, field, unknowns, unmapped)
+        if code:
+            body[field] = code
+    if routing.strip():
+        body["routing"] = routing.strip()[:500]
+    if unmapped:
+        body["description"] = "unmapped source values: " + "; ".join(unmapped)
+    body["source"] = {"dataset": DATASET, "row": rownum, "key": key[len(DATASET) + 1 :][:500]}
+    return ParsedRow(rownum, "seizure", key, body=None if errors else body, markings=MARKINGS,
+                     errors=errors, raw=raw, prepared=prepared)

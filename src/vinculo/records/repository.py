@@ -1,0 +1,135 @@
+"""Reading and writing record versions (the `record_versions` table)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from vinculo.records.facets import facets
+from vinculo.records.model import Record, parse_ts
+from vinculo.sharing.markings import Markings
+from vinculo.store.tables import record_versions as rv
+
+
+@dataclass(frozen=True)
+class Filters:
+    type: str | None = None
+    country: str | None = None
+    substance: str | None = None
+    origin: str | None = None
+    tlp: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    text: str | None = None
+    include_revoked: bool = False
+
+
+def to_row(record: Record, seq: int, content_hash: str, current: bool = True) -> dict:
+    return document_row(record.document(), seq, content_hash, record.signature, current)
+
+
+def document_row(doc: dict, seq: int, content_hash: str, signature: str | None = None, current: bool = True) -> dict:
+    """The table row for a version document (see `Record.document()`)."""
+    f = facets(doc["type"], doc["body"])
+    return {
+        "seq": seq, "id": doc["id"], "version": doc["version"], "type": doc["type"], "origin": doc["origin"],
+        "created": doc["created"], "modified": doc["modified"], "revoked": doc["revoked"], "current": current,
+        "markings": json.dumps(doc["markings"], ensure_ascii=False),
+        "body": json.dumps(doc["body"], ensure_ascii=False), "content_hash": content_hash,
+        "signature": signature, "tlp": doc["markings"]["tlp"], "country": f.country,
+        "substance": f.substance, "event_date": f.event_date, "search": f.search,
+    }
+
+
+def from_row(row) -> Record:  # noqa: ANN001
+    return Record(row.id, row.type, row.origin, row.version, parse_ts(row.created), parse_ts(row.modified),
+                  Markings.model_validate(json.loads(row.markings)), json.loads(row.body), row.revoked,
+                  row.signature, row.seq)
+
+
+def insert_rows(conn: Connection, rows: list[dict]) -> None:
+    if rows:
+        conn.execute(insert(rv), rows)
+
+
+_COLUMNS = ("seq", "id", "version", "type", "origin", "created", "modified", "revoked", "current", "markings", "body",
+            "content_hash", "signature", "tlp", "country", "substance", "event_date", "search")
+
+
+def _marks(conn: Connection, n: int) -> str:
+    return ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * n)
+
+
+def insert_tuples(conn: Connection, rows: list[tuple]) -> None:
+    """Bulk insert rows given as tuples in `_COLUMNS` order (the import hot path: no per-row dicts)."""
+    if rows:
+        sql = f"INSERT INTO record_versions ({', '.join(_COLUMNS)}) VALUES ({_marks(conn, len(_COLUMNS))})"
+        conn.exec_driver_sql(sql, rows)
+
+
+def retire(conn: Connection, record_id: str) -> None:
+    """Mark the current version of `record_id` as superseded."""
+    conn.execute(update(rv).where(rv.c.id == record_id, rv.c.current.is_(True)).values(current=False))
+
+
+def current(conn: Connection, record_id: str) -> Record | None:
+    row = conn.execute(select(rv).where(rv.c.id == record_id, rv.c.current.is_(True))).one_or_none()
+    return from_row(row) if row else None
+
+
+def versions(conn: Connection, record_id: str) -> list[Record]:
+    return [from_row(r) for r in conn.execute(select(rv).where(rv.c.id == record_id).order_by(rv.c.version))]
+
+
+def existing_ids(conn: Connection, ids: list[str]) -> set[str]:
+    """Which of `ids` this node already holds (any version)."""
+    found: set[str] = set()
+    for i in range(0, len(ids), 2000):
+        chunk = ids[i : i + 2000]
+        sql = f"SELECT DISTINCT id FROM record_versions WHERE id IN ({_marks(conn, len(chunk))})"
+        found.update(row[0] for row in conn.exec_driver_sql(sql, tuple(chunk)))
+    return found
+
+
+def _where(q, f: Filters):  # noqa: ANN001, ANN202
+    q = q.where(rv.c.current.is_(True))
+    if not f.include_revoked:
+        q = q.where(rv.c.revoked.is_(False))
+    for col, value in (("type", f.type), ("country", f.country), ("substance", f.substance),
+                       ("origin", f.origin), ("tlp", f.tlp)):
+        if value:
+            q = q.where(rv.c[col] == value)
+    if f.date_from:
+        q = q.where(rv.c.event_date >= f.date_from)
+    if f.date_to:
+        q = q.where(rv.c.event_date <= f.date_to)
+    if f.text:
+        needle = f.text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        q = q.where(rv.c.search.like(f"%{needle}%", escape="\\"))
+    return q
+
+
+def page(conn: Connection, f: Filters, before_seq: int | None, limit: int) -> list[Record]:
+    """Current versions matching `f`, newest change first, strictly before `before_seq`."""
+    q = _where(select(rv), f)
+    if before_seq is not None:
+        q = q.where(rv.c.seq < before_seq)
+    return [from_row(r) for r in conn.execute(q.order_by(rv.c.seq.desc()).limit(limit))]
+
+
+def count(conn: Connection, f: Filters) -> int:
+    return conn.execute(_where(select(func.count()).select_from(rv), f)).scalar_one()
+
+
+def stored_hashes(conn: Connection, batch: int = 20000):  # noqa: ANN201
+    """Yield (seq, id, version, stored hash, recomputed document) for every version, in seq order."""
+    after = 0
+    while True:
+        rows = conn.execute(select(rv).where(rv.c.seq > after).order_by(rv.c.seq).limit(batch)).all()
+        if not rows:
+            return
+        for r in rows:
+            yield r
+        after = rows[-1].seq

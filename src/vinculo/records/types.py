@@ -1,0 +1,227 @@
+"""The typed bodies of Vinculo's record types (pure pydantic models)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from vinculo.records.fields import (
+    Body,
+    ConcealmentCode,
+    Coordinates,
+    CountryCode,
+    LocationTypeCode,
+    LongText,
+    PastDate,
+    Quantity,
+    RecordRef,
+    ShortText,
+    SubstanceCode,
+    TransportCode,
+)
+from vinculo.records import vocabulary
+
+Form = Literal["powder", "pill", "tablet", "liquid", "crystal", "paste", "plant", "resin", "blotter",
+               "capsule", "patch", "equipment", "other"]
+
+
+class SourceRef(Body):
+    """Where a record came from when it was imported (dataset and row)."""
+
+    dataset: ShortText
+    row: int | None = None
+    key: ShortText | None = None
+
+
+class Seizure(Body):
+    """A seizure of drugs, precursor chemicals or equipment (UNODC IDS fields)."""
+
+    date: PastDate
+    country: CountryCode
+    admin_area: ShortText | None = None
+    place: ShortText | None = None
+    substance: SubstanceCode | None = None
+    substance_raw: ShortText | None = None
+    category: Literal["drug", "precursor", "equipment", "other"] | None = None
+    quantity: Quantity | None = None
+    form: Form | None = None
+    purity_percent: float | None = Field(default=None, ge=0, le=100)
+    concealment: ConcealmentCode | None = None
+    concealment_raw: ShortText | None = None
+    location_type: LocationTypeCode | None = None
+    location_type_raw: ShortText | None = None
+    transport: TransportCode | None = None
+    transport_raw: ShortText | None = None
+    producing_country: CountryCode | None = None
+    departure_country: CountryCode | None = None
+    transit_countries: list[CountryCode] = Field(default_factory=list, max_length=50)
+    destination_country: CountryCode | None = None
+    routing: ShortText | None = None
+    coordinates: Coordinates | None = None
+    description: LongText | None = None
+    source: SourceRef | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "Seizure":
+        if self.substance is None and not self.substance_raw:
+            raise ValueError("substance: give a substance (name, alias or CAS) or substance_raw")
+        if self.substance is not None:
+            self.category = vocabulary.substance(self.substance).kind  # type: ignore[union-attr,assignment]
+        return self
+
+
+class Shipment(Body):
+    """A suspicious, stopped or diverted chemical shipment."""
+
+    date: PastDate
+    status: Literal["suspicious", "stopped", "diverted", "seized", "released", "delivered"]
+    substance: SubstanceCode | None = None
+    substance_raw: ShortText | None = None
+    cas_numbers: list[ShortText] = Field(default_factory=list, max_length=50)
+    hs_code: str | None = Field(default=None, pattern=r"^\d{4}(\.?\d{2}){0,3}$")
+    quantity: Quantity | None = None
+    exporter: ShortText | None = None
+    exporter_country: CountryCode | None = None
+    importer: ShortText | None = None
+    importer_country: CountryCode | None = None
+    consignee: ShortText | None = None
+    route: list[ShortText] = Field(default_factory=list, max_length=50)
+    container_numbers: list[ShortText] = Field(default_factory=list, max_length=200)
+    vessel_imo: ShortText | None = None
+    transport: TransportCode | None = None
+    description: LongText | None = None
+    source: SourceRef | None = None
+
+
+class Chemical(Body):
+    substance: SubstanceCode | None = None
+    substance_raw: ShortText | None = None
+    quantity: Quantity | None = None
+
+
+class Lab(Body):
+    """A clandestine laboratory or pill-pressing site."""
+
+    kind: Literal["fentanyl-synthesis", "fentanyl-pressing", "methamphetamine", "cocaine-processing",
+                  "heroin", "tableting", "precursor", "other"]
+    status: Literal["suspected", "active", "dismantled", "abandoned"]
+    country: CountryCode
+    admin_area: ShortText | None = None
+    place: ShortText | None = None
+    coordinates: Coordinates | None = None
+    discovered: PastDate | None = None
+    dismantled: PastDate | None = None
+    chemicals: list[Chemical] = Field(default_factory=list, max_length=200)
+    equipment: list[ShortText] = Field(default_factory=list, max_length=200)
+    description: LongText | None = None
+    source: SourceRef | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "Lab":
+        if self.dismantled and self.discovered and self.dismantled < self.discovered:
+            raise ValueError("dismantled: date is before discovered")
+        return self
+
+
+class Passport(Body):
+    country: CountryCode
+    number: str = Field(min_length=3, max_length=20)
+
+
+class Person(Body):
+    full_name: ShortText
+    given_names: ShortText | None = None
+    surnames: ShortText | None = None
+    aliases: list[ShortText] = Field(default_factory=list, max_length=50)
+    date_of_birth: PastDate | None = None
+    nationality: list[CountryCode] = Field(default_factory=list, max_length=5)
+    curp: str | None = Field(default=None, max_length=18)
+    rfc: str | None = Field(default=None, max_length=13)
+    passports: list[Passport] = Field(default_factory=list, max_length=20)
+    phones: list[ShortText] = Field(default_factory=list, max_length=50)
+    emails: list[ShortText] = Field(default_factory=list, max_length=50)
+    description: LongText | None = None
+
+
+class Organization(Body):
+    name: ShortText
+    kind: Literal["cartel", "dto", "company", "agency", "other"]
+    aliases: list[ShortText] = Field(default_factory=list, max_length=50)
+    country: CountryCode | None = None
+    rfc: str | None = Field(default=None, max_length=13)
+    address: ShortText | None = None
+    description: LongText | None = None
+
+
+class Vehicle(Body):
+    kind: Literal["car", "truck", "van", "motorcycle", "bus", "vessel", "aircraft", "trailer", "other"]
+    plate: str | None = Field(default=None, max_length=15)
+    plate_country: CountryCode | None = None
+    plate_state: ShortText | None = None
+    vin: str | None = Field(default=None, max_length=17)
+    imo: str | None = Field(default=None, max_length=12)
+    make: ShortText | None = None
+    model: ShortText | None = None
+    colour: ShortText | None = None
+    description: LongText | None = None
+
+
+class Phone(Body):
+    number: str = Field(min_length=3, max_length=40)
+    country: CountryCode | None = None
+    imei: str | None = Field(default=None, pattern=r"^\d{14,16}$")
+    carrier: ShortText | None = None
+    description: LongText | None = None
+
+
+class Location(Body):
+    name: ShortText | None = None
+    kind: LocationTypeCode | None = None
+    country: CountryCode
+    admin_area: ShortText | None = None
+    place: ShortText | None = None
+    address: ShortText | None = None
+    coordinates: Coordinates | None = None
+    description: LongText | None = None
+
+
+class Relationship(Body):
+    """A typed link between two records."""
+
+    relationship_type: Literal["supplied", "shipped-to", "produced", "operated", "member-of", "leads",
+                               "owns", "uses", "located-at", "seized-from", "seized-at", "related-to"]
+    source_ref: RecordRef
+    target_ref: RecordRef
+    start: PastDate | None = None
+    end: PastDate | None = None
+    description: LongText | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "Relationship":
+        if self.source_ref == self.target_ref:
+            raise ValueError("target_ref: a relationship must link two different records")
+        return self
+
+
+class Note(Body):
+    """A note, confirmation or response about other records (possibly a partner's)."""
+
+    kind: Literal["note", "confirmation", "response", "correction"] = "note"
+    about_refs: list[RecordRef] = Field(min_length=1, max_length=100)
+    text: LongText
+
+
+BODY_TYPES: dict[str, type[Body]] = {
+    "seizure": Seizure,
+    "shipment": Shipment,
+    "lab": Lab,
+    "person": Person,
+    "organization": Organization,
+    "vehicle": Vehicle,
+    "phone": Phone,
+    "location": Location,
+    "relationship": Relationship,
+    "note": Note,
+}
+RECORD_TYPES = tuple(BODY_TYPES)

@@ -1,0 +1,158 @@
+"""release(): the one decision about who sees which view of a record."""
+
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vinculo.records.model import Record
+from vinculo.sharing.agreements import Agreement
+from vinculo.sharing.markings import TLP, Handling, Markings
+from vinculo.sharing.release import ROLES, LocalUser, PartnerNode, release
+
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+TODAY = dt.date(2026, 6, 1)
+BODY = {"date": "2025-06-01", "country": "US", "substance": "fentanyl", "route": "Tijuana",
+        "quantity": {"amount": 1.0, "unit": "kg", "kg": 1.0}, "source_name": "CI-7"}
+
+
+def rec(tlp=TLP.AMBER, handling=Handling.H0, partners=(), origin="us-dea", revoked=False, rtype="seizure"):
+    text = "conditions" if handling is Handling.H3 else None
+    return Record("seizure--00000000-0000-4000-8000-000000000001", rtype, origin, 1, T0, T0,
+                  Markings(tlp=tlp, handling=handling, handling_text=text, partners=tuple(partners)), dict(BODY),
+                  revoked)
+
+
+def agreement(**kw):
+    terms = {"partner": "mx-fgr", "record_types": {"seizure"}, "max_tlp": TLP.AMBER, "start": dt.date(2026, 1, 1)}
+    return Agreement(**(terms | kw))
+
+
+def mx(a="default"):
+    return PartnerNode("mx-fgr", "us-dea", agreement() if a == "default" else a, TODAY)
+
+
+def test_no_agreement_no_sharing():
+    d = release(rec(), mx(None))
+    assert not d.allowed and d.view is None
+    assert "no sharing agreement" in d.reasons[0]
+
+
+def test_agreement_allows_and_withholds_fields():
+    d = release(rec(), mx(agreement(withheld_fields={"seizure": {"route", "quantity.kg"}})))
+    assert d.allowed
+    assert "route" not in d.view["body"] and "kg" not in d.view["body"]["quantity"]
+    assert d.view["body"]["quantity"]["amount"] == 1.0
+    assert d.withheld == ("quantity.kg", "route")
+    assert any("withheld" in r for r in d.reasons)
+
+
+def test_tlp_above_agreement_is_refused():
+    d = release(rec(tlp=TLP.AMBER_STRICT), mx())
+    assert not d.allowed and "above the agreement" in d.reasons[0]
+
+
+def test_red_only_to_named_partner():
+    assert not release(rec(tlp=TLP.RED), mx(agreement(max_tlp=TLP.RED))).allowed
+    assert release(rec(tlp=TLP.RED, partners=["mx-fgr"]), mx(agreement(max_tlp=TLP.RED))).allowed
+
+
+def test_named_recipients_exclude_others():
+    d = release(rec(partners=["co-dijin"]), mx())
+    assert not d.allowed and "co-dijin" in d.reasons[0]
+
+
+def test_agreement_window_and_types():
+    assert not release(rec(), PartnerNode("mx-fgr", "us-dea", agreement(), dt.date(2025, 12, 31))).allowed
+    assert not release(rec(rtype="lab"), mx()).allowed
+
+
+def test_relay_needs_h2_and_agreement():
+    foreign = rec(origin="co-dijin")
+    assert not release(foreign, mx(agreement(relay_origins={"co-dijin"}))).allowed
+    h2 = rec(origin="co-dijin", handling=Handling.H2)
+    assert not release(h2, mx()).allowed
+    assert release(h2, mx(agreement(relay_origins={"co-dijin"}))).allowed
+    assert not release(rec(origin="mx-fgr", handling=Handling.H2), mx(agreement(relay_origins={"mx-fgr"}))).allowed
+
+
+def test_handling_rules():
+    assert not release(rec(handling=Handling.H1), mx(agreement(handling_refused={Handling.H1}))).allowed
+    assert not release(rec(handling=Handling.H0), mx(agreement(handling_required={Handling.H1}))).allowed
+    assert not release(rec(handling=Handling.H3), mx()).allowed
+    assert release(rec(handling=Handling.H3, partners=["mx-fgr"]), mx()).allowed
+
+
+def test_revoked_never_goes_to_partners():
+    assert not release(rec(revoked=True), mx()).allowed
+
+
+def test_local_roles():
+    node = "us-dea"
+    assert release(rec(), LocalUser("a", "analyst", node)).allowed
+    assert not release(rec(), LocalUser("a", "admin", node)).allowed
+    audit = release(rec(), LocalUser("a", "auditor", node))
+    assert audit.allowed and audit.view["body"] == {} and audit.view["markings"]["tlp"] == "amber"
+    assert not release(rec(tlp=TLP.RED), LocalUser("a", "analyst", node)).allowed
+    assert release(rec(tlp=TLP.RED), LocalUser("s", "supervisor", node)).allowed
+    assert not release(rec(), LocalUser("x", "root", node)).allowed
+
+
+# --- properties over random records, markings and agreements ---------------------------------
+
+tlps = st.sampled_from(list(TLP))
+handlings = st.sampled_from(list(Handling))
+partner_ids = st.sampled_from(["mx-fgr", "co-dijin", "gt-pnc"])
+FIELDS = ["date", "country", "substance", "route", "quantity", "source_name"]
+
+
+@st.composite
+def records(draw):
+    handling = draw(handlings)
+    return Record("seizure--00000000-0000-4000-8000-000000000002", draw(st.sampled_from(["seizure", "lab"])),
+                  draw(st.sampled_from(["us-dea", "co-dijin", "mx-fgr"])), 1, T0, T0,
+                  Markings(tlp=draw(tlps), handling=handling,
+                           handling_text="c" if handling is Handling.H3 else None,
+                           partners=tuple(draw(st.lists(partner_ids, max_size=2, unique=True)))),
+                  dict(BODY), draw(st.booleans()))
+
+
+@st.composite
+def agreements(draw):
+    return Agreement(partner="mx-fgr", record_types=frozenset(draw(st.sets(st.sampled_from(["seizure", "lab"])))),
+                     max_tlp=draw(tlps), handling_refused=frozenset(draw(st.sets(handlings, max_size=2))),
+                     withheld_fields={"seizure": frozenset(draw(st.sets(st.sampled_from(FIELDS), max_size=3)))},
+                     relay_origins=frozenset(draw(st.sets(st.sampled_from(["co-dijin", "mx-fgr"])))),
+                     start=dt.date(2026, 1, 1), end=draw(st.sampled_from([None, dt.date(2026, 3, 1)])))
+
+
+@settings(max_examples=600, deadline=None)
+@given(records(), agreements())
+def test_partner_never_gets_what_rules_forbid(record, a):
+    d = release(record, PartnerNode("mx-fgr", "us-dea", a, TODAY))
+    m = record.markings
+    if d.allowed:
+        assert a.in_force(TODAY) and record.type in a.record_types and not record.revoked
+        assert m.tlp.at_most(a.max_tlp) and m.handling not in a.handling_refused
+        assert not m.partners or "mx-fgr" in m.partners
+        if m.tlp is TLP.RED or m.handling is Handling.H3:
+            assert "mx-fgr" in m.partners
+        if record.origin != "us-dea":
+            assert record.origin != "mx-fgr" and m.handling is Handling.H2 and record.origin in a.relay_origins
+        for f in a.withheld_fields.get(record.type, ()):
+            assert f not in d.view["body"]
+        assert d.view["id"] == record.id
+    else:
+        assert d.view is None
+    assert d.reasons
+
+
+@settings(max_examples=300, deadline=None)
+@given(records(), st.sampled_from(list(ROLES) + ["guest"]))
+def test_local_view_is_complete_or_nothing(record, role):
+    d = release(record, LocalUser("u", role, "us-dea"))
+    if role in ("admin", "guest"):
+        assert not d.allowed
+    elif d.allowed and role != "auditor":
+        assert d.view == record.document()
+    assert d.reasons
