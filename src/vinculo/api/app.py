@@ -1,0 +1,18 @@
+"""The FastAPI application of one node."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from vinculo.api import problems, records, system
+from vinculo.node.context import Node
+
+
+def create_app(node: Node) -> FastAPI:
+    app = FastAPI(title=f"Vinculo node {node.id}", version="0.1.0",
+                  description="Records, release decisions and the audit log of one Vinculo node.")
+    app.state.node = node
+    problems.install(app)
+    app.include_router(system.router)
+    app.include_router(records.router)
+    return app

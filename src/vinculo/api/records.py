@@ -1,0 +1,93 @@
+"""/api/v1/records: create, read, list, new version, revoke, history, release preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from vinculo.accounts.model import Actor
+from vinculo.api.deps import current_actor, get_node
+from vinculo.node.context import Node
+from vinculo.records import service
+from vinculo.records.query import build_filters
+
+router = APIRouter(prefix="/api/v1", tags=["records"])
+
+
+class RecordIn(BaseModel):
+    type: str
+    body: dict[str, Any]
+    markings: dict[str, Any] | None = None
+
+
+class VersionIn(BaseModel):
+    body: dict[str, Any]
+    markings: dict[str, Any] | None = None
+    expected_version: int | None = Field(default=None, description="Refuse if the record moved on (409).")
+
+
+class RevokeIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+def _filter_params(type: str | None = None, country: str | None = None, substance: str | None = None,
+                   date_from: str | None = Query(None, alias="from"), date_to: str | None = Query(None, alias="to"),
+                   text: str | None = None, origin: str | None = None, tlp: str | None = None):  # noqa: ANN202
+    return build_filters(type, country, substance, date_from, date_to, text, origin, tlp)
+
+
+@router.post("/records", status_code=201)
+def create(data: RecordIn, node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict:
+    record = service.create_record(node, actor, data.type, data.body, data.markings)
+    return record.document() | {"seq": record.seq}
+
+
+@router.get("/records")
+def list_records(filters=Depends(_filter_params), cursor: int | None = None,  # noqa: ANN001
+                 limit: int = Query(50, ge=1, le=service.MAX_PAGE), node: Node = Depends(get_node),
+                 actor: Actor = Depends(current_actor)) -> dict:
+    page = service.list_records(node, actor, filters, cursor, limit)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/records/count")
+def count(filters=Depends(_filter_params), node: Node = Depends(get_node),  # noqa: ANN001
+          actor: Actor = Depends(current_actor)) -> dict:
+    return {"count": service.count_records(node, actor, filters)}
+
+
+@router.post("/release-preview")
+def preview_draft(data: RecordIn, node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict:
+    return service.preview_draft(node, actor, data.type, data.body, data.markings)
+
+
+@router.get("/records/{record_id}")
+def read(record_id: str, node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict:
+    _, decision = service.get_record(node, actor, record_id)
+    return decision.view | {"release": {"withheld": list(decision.withheld), "reasons": list(decision.reasons)}}
+
+
+@router.put("/records/{record_id}")
+def new_version(record_id: str, data: VersionIn, node: Node = Depends(get_node),
+                actor: Actor = Depends(current_actor)) -> dict:
+    record = service.update_record(node, actor, record_id, data.body, data.markings, data.expected_version)
+    return record.document() | {"seq": record.seq}
+
+
+@router.post("/records/{record_id}/revoke")
+def revoke(record_id: str, data: RevokeIn, node: Node = Depends(get_node),
+           actor: Actor = Depends(current_actor)) -> dict:
+    record = service.revoke_record(node, actor, record_id, data.reason)
+    return record.document() | {"seq": record.seq}
+
+
+@router.get("/records/{record_id}/versions")
+def versions(record_id: str, node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict:
+    return {"id": record_id, "versions": service.history(node, actor, record_id)}
+
+
+@router.get("/records/{record_id}/release-preview")
+def preview(record_id: str, node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict:
+    return service.preview_stored(node, actor, record_id)

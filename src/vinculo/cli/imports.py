@@ -1,0 +1,85 @@
+"""`vinculo import unodc-ids FILE` and `vinculo import records FILE`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from vinculo.accounts.model import operator
+from vinculo.cli.common import emit_json, errors, fail, node
+from vinculo.records.importers import native, unodc
+from vinculo.records.importers.rows import Unknowns
+from vinculo.records.importers.service import ImportFailed, ImportReport, import_rows
+
+app = typer.Typer(no_args_is_help=True, help="Import records from files (all or nothing by default).")
+
+SkipInvalid = typer.Option(False, "--skip-invalid", help="Import the valid rows; write rejected ones to a reject file.")
+RejectFile = typer.Option(None, "--reject-file", help="Where rejected rows go (default: FILE.rejects.csv).")
+AsJson = typer.Option(False, "--json", help="Print the report as JSON.")
+
+
+def _run(path: Path, rows, unknowns: Unknowns | None, skip: bool, reject: Path | None, as_json: bool,
+         total: int | None = None) -> None:
+    n = node()
+    reject = reject or path.with_name(path.name + ".rejects.csv")
+    with Progress(TextColumn("importing {task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), transient=True, disable=as_json) as bar:
+        task = bar.add_task(path.name, total=total)
+        try:
+            with errors():
+                report = import_rows(n, operator(n.id), str(path), rows, unknowns=unknowns, skip_invalid=skip,
+                                     reject_path=reject if skip else None,
+                                     progress=lambda k: bar.advance(task, k))
+        except ImportFailed as exc:
+            bar.stop()
+            for e in exc.report.errors[:20]:
+                typer.echo(str(e), err=True)
+            fail(f"{exc.report.rejected} invalid rows of {exc.report.rows}; nothing was imported "
+                 "(--skip-invalid imports the valid ones)", 2)
+    _print(report, as_json)
+
+
+def _print(report: ImportReport, as_json: bool) -> None:
+    if as_json:
+        emit_json(report.__dict__ | {"errors": [str(e) for e in report.errors[:100]]})
+        return
+    typer.echo(f"{report.source}: {report.rows} rows, {report.imported} imported, {report.duplicates} already "
+               f"held, {report.rejected} rejected")
+    if report.reject_file:
+        typer.echo(f"rejected rows and reasons: {report.reject_file}")
+    for what, names in report.unknowns.items():
+        shown = ", ".join(f"{k!r} ×{v}" for k, v in names.items())
+        typer.echo(f"kept raw (no vocabulary match) {what}: {shown}")
+    if report.root:
+        typer.echo(f"merkle root of imported versions: {report.root}")
+
+
+@app.command("unodc-ids")
+def unodc_ids(file: Path = typer.Argument(..., exists=True, dir_okay=False), skip_invalid: bool = SkipInvalid,
+              reject_file: Path = RejectFile, as_json: bool = AsJson) -> None:
+    """Import a UNODC Individual Drug Seizures file (.zip or ;-separated .csv)."""
+    unknowns = Unknowns()
+    try:
+        rows = unodc.parse(file, unknowns)
+        _run(file, rows, unknowns, skip_invalid, reject_file, as_json, total=None)
+    except unodc.FormatError as exc:
+        fail(str(exc), 2)
+
+
+@app.command("records")
+def records(file: Path = typer.Argument(..., exists=True, dir_okay=False),
+            record_type: str = typer.Option(None, "--type", help="Record type of every row (CSV files)."),
+            skip_invalid: bool = SkipInvalid, reject_file: Path = RejectFile, as_json: bool = AsJson) -> None:
+    """Import NDJSON (any record type) or CSV (one --type) in Vinculo's own record format."""
+    if file.suffix.lower() == ".csv":
+        if not record_type:
+            fail("CSV files need --type (e.g. --type seizure)", 2)
+        try:
+            rows = native.parse_csv(file, record_type)
+        except ValueError as exc:
+            fail(str(exc), 2)
+    else:
+        rows = native.parse_ndjson(file)
+    _run(file, rows, None, skip_invalid, reject_file, as_json)

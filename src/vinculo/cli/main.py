@@ -1,0 +1,43 @@
+"""`vinculo`: the command line face of a node."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from vinculo.cli import audit as audit_cli
+from vinculo.cli import imports as imports_cli
+from vinculo.cli import node as node_cli
+from vinculo.cli import records as records_cli
+from vinculo.cli import users as users_cli
+from vinculo.cli.common import state
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Vinculo: a sovereign node for cross-border counternarcotics cooperation.")
+
+
+@app.callback()
+def _global(
+    home: Path = typer.Option(None, "--home", envvar="VINCULO_HOME",
+                              help="Node folder (default: VINCULO_HOME, else the per-user data folder)."),
+    db: str = typer.Option(None, "--db", envvar="VINCULO_DATABASE_URL",
+                           help="Database URL (default: VINCULO_DATABASE_URL, else SQLite in the home)."),
+) -> None:
+    state["home"], state["db"] = home, db
+
+
+node_cli.register(app)
+app.add_typer(users_cli.user_app, name="user")
+app.add_typer(users_cli.token_app, name="token")
+app.add_typer(imports_cli.app, name="import")
+app.add_typer(records_cli.app, name="records")
+app.add_typer(audit_cli.app, name="audit")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

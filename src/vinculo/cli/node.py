@@ -1,0 +1,38 @@
+"""`vinculo init` and `vinculo serve`."""
+
+from __future__ import annotations
+
+import typer
+
+from vinculo.cli.common import errors, fail, home, node
+from vinculo.node.keys import fingerprint
+from vinculo.node.service import NodeExists, init_node
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def init(node_id: str = typer.Option(..., "--node-id", help="Short id, e.g. us-dea or mx-fgr."),
+             name: str = typer.Option(..., "--name", help="The agency's name."),
+             country: str = typer.Option(..., "--country", help="ISO 3166-1 country code.")) -> None:
+        """Create a node: database, Ed25519 key pair, first audit entry."""
+        h = home()
+        with errors():
+            try:
+                created = init_node(h, node_id, name, country)
+            except NodeExists as exc:
+                fail(str(exc))
+        typer.echo(f"node {created.id} ({created.name}, {created.country}) created in {h.path}")
+        typer.echo(f"database: {h.db_url}")
+        typer.echo(f"public key: {created.public_key_hex}")
+        typer.echo(f"fingerprint: {fingerprint(created.public_key_hex)}")
+
+    @app.command()
+    def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")) -> None:
+        """Serve the HTTP API (OpenAPI at /docs)."""
+        import uvicorn
+
+        from vinculo.api.app import create_app
+
+        n = node()
+        typer.echo(f"node {n.id} serving on http://{host}:{port} (API under /api/v1, docs at /docs)")
+        uvicorn.run(create_app(n), host=host, port=port, log_level="warning")
