@@ -1,6 +1,6 @@
 from alembic import context
 
-from vinculo.store.tables import metadata
+from vinculo.store.schema import metadata
 
 engine = context.config.attributes["engine"]
 with engine.connect() as connection:

@@ -1,0 +1,11 @@
+"""Every table of the node: importing this module registers all of them on `metadata`.
+
+Each domain keeps its tables in its own module under `vinculo/store/` (`tables_<domain>.py`) and its
+migrations on its own Alembic branch (`down_revision = "0001"`, `branch_labels = ("<domain>",)`);
+`upgrade()` goes to all heads.
+"""
+
+from vinculo.store import tables  # noqa: F401  (core: node, users, records, audit, partners)
+from vinculo.store.tables import metadata
+
+__all__ = ["metadata"]
