@@ -35,25 +35,64 @@ def _pg_available() -> str | None:
     return _pg_state["error"]
 
 
+class Databases:
+    """Fresh databases of one kind: SQLite files, or PostgreSQL schemas dropped afterwards."""
+
+    def __init__(self, kind: str, tmp_path):
+        self.kind, self.tmp_path, self.schemas = kind, tmp_path, []
+        if kind == "postgresql":
+            error = _pg_available()
+            if error:
+                if os.environ.get("CI"):
+                    pytest.fail(f"PostgreSQL is required in CI and is not reachable at {PG_URL}: {error}")
+                pytest.skip(f"PostgreSQL not reachable: {error}")
+
+    def new(self, name: str = "node") -> str:
+        if self.kind == "sqlite":
+            return sqlite_url(self.tmp_path / f"{name}.db")
+        schema = "t_" + uuid.uuid4().hex[:12]
+        engine = sa.create_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        engine.dispose()
+        self.schemas.append(schema)
+        sep = "&" if "?" in PG_URL else "?"
+        return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+    def drop(self) -> None:
+        if self.schemas:
+            engine = sa.create_engine(PG_URL)
+            with engine.begin() as conn:
+                for schema in self.schemas:
+                    conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+            engine.dispose()
+
+
 @pytest.fixture(params=DATABASES)
-def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield sqlite_url(tmp_path / "node.db")
-        return
-    error = _pg_available()
-    if error:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI and is not reachable at {PG_URL}: {error}")
-        pytest.skip(f"PostgreSQL not reachable: {error}")
-    schema = "t_" + uuid.uuid4().hex[:12]
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+def databases(request, tmp_path):
+    dbs = Databases(request.param, tmp_path)
+    yield dbs
+    dbs.drop()
+
+
+@pytest.fixture
+def db_url(databases):
+    return databases.new()
+
+
+@pytest.fixture
+def make_node(databases, tmp_path):
+    """Create more nodes, each with its own home and database: make_node("mx-fgr", "MX")."""
+    made = []
+
+    def make(node_id: str, country: str, name: str | None = None):
+        n = init_node(resolve(tmp_path / node_id, databases.new(node_id)), node_id, name or node_id, country)
+        made.append(n)
+        return n
+
+    yield make
+    for n in made:
+        n.engine.dispose()
 
 
 @pytest.fixture

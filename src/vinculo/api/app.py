@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from vinculo.api import problems, records, system
+from vinculo.api import federation, problems, records, system
+from vinculo.federation import taxii_server
 from vinculo.node.context import Node
 
 
@@ -15,4 +16,6 @@ def create_app(node: Node) -> FastAPI:
     problems.install(app)
     app.include_router(system.router)
     app.include_router(records.router)
+    app.include_router(federation.router)
+    taxii_server.install(app)
     return app

@@ -9,6 +9,7 @@ import typer
 from vinculo.cli import audit as audit_cli
 from vinculo.cli import imports as imports_cli
 from vinculo.cli import node as node_cli
+from vinculo.cli import partners as partners_cli
 from vinculo.cli import records as records_cli
 from vinculo.cli import users as users_cli
 from vinculo.cli.common import state
@@ -33,6 +34,9 @@ app.add_typer(users_cli.token_app, name="token")
 app.add_typer(imports_cli.app, name="import")
 app.add_typer(records_cli.app, name="records")
 app.add_typer(audit_cli.app, name="audit")
+app.add_typer(partners_cli.partner_app, name="partner")
+app.add_typer(partners_cli.agreement_app, name="agreement")
+app.add_typer(partners_cli.sync_app, name="sync")
 
 
 def main() -> None:

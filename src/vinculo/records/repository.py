@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, insert, select, update
 
 from vinculo.records.facets import facets
-from vinculo.records.model import Record, parse_ts
+from vinculo.records.model import Record, format_ts, parse_ts, utcnow
 from vinculo.sharing.markings import Markings
 from vinculo.store.tables import record_versions as rv
 
@@ -30,7 +30,8 @@ def to_row(record: Record, seq: int, content_hash: str, current: bool = True) ->
     return document_row(record.document(), seq, content_hash, record.signature, current)
 
 
-def document_row(doc: dict, seq: int, content_hash: str, signature: str | None = None, current: bool = True) -> dict:
+def document_row(doc: dict, seq: int, content_hash: str, signature: str | None = None, current: bool = True,
+                 added: str | None = None) -> dict:
     """The table row for a version document (see `Record.document()`)."""
     f = facets(doc["type"], doc["body"])
     return {
@@ -40,6 +41,7 @@ def document_row(doc: dict, seq: int, content_hash: str, signature: str | None =
         "body": json.dumps(doc["body"], ensure_ascii=False), "content_hash": content_hash,
         "signature": signature, "tlp": doc["markings"]["tlp"], "country": f.country,
         "substance": f.substance, "event_date": f.event_date, "search": f.search,
+        "added": added or format_ts(utcnow()),
     }
 
 
@@ -55,7 +57,7 @@ def insert_rows(conn: Connection, rows: list[dict]) -> None:
 
 
 _COLUMNS = ("seq", "id", "version", "type", "origin", "created", "modified", "revoked", "current", "markings", "body",
-            "content_hash", "signature", "tlp", "country", "substance", "event_date", "search")
+            "content_hash", "signature", "tlp", "country", "substance", "event_date", "search", "added")
 
 
 def _marks(conn: Connection, n: int) -> str:

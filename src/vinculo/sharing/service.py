@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, func, insert, select
@@ -39,8 +41,12 @@ def add_partner(node: Node, node_id: str, name: str, public_key_hex: str, url: s
         uow.commit()
 
 
-def set_agreement(node: Node, partner: str, terms: dict, by: str = "system") -> Agreement:
-    """Store a new version of the agreement with `partner` (versions are kept, never overwritten)."""
+def set_agreement(node: Node, partner: str, terms: dict, by: str = "system",
+                  then: Callable[[Any, Agreement], None] | None = None) -> Agreement:
+    """Store a new version of the agreement with `partner` (versions are kept, never overwritten).
+
+    `then(uow, agreement)` runs in the same transaction (federation uses it to withdraw what the
+    new terms no longer allow the partner to hold)."""
     with node.uow() as uow:
         if not uow.conn.execute(select(partners.c.node_id).where(partners.c.node_id == partner)).first():
             raise SharingError(f"no partner {partner!r}")
@@ -54,6 +60,8 @@ def set_agreement(node: Node, partner: str, terms: dict, by: str = "system") -> 
                                                    document=json.dumps(doc), created=format_ts(utcnow()),
                                                    created_by=by))
         uow.audit(AuditEvent(by, "agreement.set", f"partner:{partner}", doc))
+        if then is not None:
+            then(uow, agreement)
         uow.commit()
     return agreement
 
@@ -68,3 +76,12 @@ def partner_audiences(conn: Connection, local_node: str, on: dt.date | None = No
     on = on or utcnow().date()
     rows = conn.execute(select(partners.c.node_id).where(partners.c.disabled.is_(False)).order_by(partners.c.node_id))
     return [PartnerNode(r.node_id, local_node, current_agreement(conn, r.node_id), on) for r in rows]
+
+
+def agreement_history(conn: Connection, partner: str) -> list[dict]:
+    rows = conn.execute(select(agreements).where(agreements.c.partner == partner).order_by(agreements.c.version))
+    return [json.loads(r.document) | {"created": r.created, "created_by": r.created_by} for r in rows]
+
+
+def list_partners(conn: Connection) -> list[dict]:
+    return [dict(r._mapping) for r in conn.execute(select(partners).order_by(partners.c.node_id))]

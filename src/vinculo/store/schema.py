@@ -9,3 +9,4 @@ from vinculo.store import tables  # noqa: F401  (core: node, users, records, aud
 from vinculo.store.tables import metadata
 
 __all__ = ["metadata"]
+from vinculo.store import tables_federation  # noqa: F401,E402

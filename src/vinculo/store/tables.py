@@ -91,6 +91,7 @@ record_versions = Table(
     Column("substance", String(64), nullable=True),
     Column("event_date", String(10), nullable=True),
     Column("search", Text, nullable=False),
+    Column("added", TS, nullable=False),  # when this node stored the version (TAXII date_added)
     UniqueConstraint("id", "version"),
     Index("ix_rv_current_type", "current", "type", "seq"),
     Index("ix_rv_current_country", "current", "country", "seq"),

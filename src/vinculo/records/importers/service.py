@@ -97,7 +97,7 @@ def _flush(uow, node: Node, batch: list[ParsedRow], report: ImportReport, tree: 
         tree.append(leaf_hash(digest))
         f = facets(p.record_type, p.body)
         rows.append((first + offset, rid, 1, p.record_type, node.id, ts, ts, False, True, markings_json, body_json,
-                     digest.hex(), None, p.markings["tlp"], f.country, f.substance, f.event_date, f.search))
+                     digest.hex(), None, p.markings["tlp"], f.country, f.substance, f.event_date, f.search, ts))
     repo.insert_tuples(uow.conn, rows)
     report.imported += len(rows)
     report.first_seq = report.first_seq or first

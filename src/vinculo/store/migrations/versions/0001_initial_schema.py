@@ -73,6 +73,7 @@ def upgrade() -> None:
     sa.Column('substance', sa.String(length=64), nullable=True),
     sa.Column('event_date', sa.String(length=10), nullable=True),
     sa.Column('search', sa.Text(), nullable=False),
+    sa.Column('added', sa.String(length=27), nullable=False),
     sa.PrimaryKeyConstraint('seq', name=op.f('pk_record_versions')),
     sa.UniqueConstraint('id', 'version', name=op.f('uq_record_versions_id_version'))
     )

@@ -1,0 +1,173 @@
+"""`vinculo partner ...`, `vinculo agreement ...` and `vinculo sync ...`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from vinculo.cli.common import emit_json, errors, fail, node
+from vinculo.federation import partners as fed_partners
+from vinculo.federation import receipts as fed_receipts
+from vinculo.federation import sync as fed_sync
+from vinculo.federation.agreements import update_agreement
+from vinculo.node.keys import fingerprint
+from vinculo.sharing import service as sharing
+
+partner_app = typer.Typer(no_args_is_help=True, help="Partner nodes, their keys and credentials.")
+agreement_app = typer.Typer(no_args_is_help=True, help="Sharing agreements (versioned; nothing is shared without one).")
+sync_app = typer.Typer(no_args_is_help=True, help="Pull what partners release to this node.")
+
+
+@partner_app.command("add")
+def add(partner: str, url: str = typer.Option(None, "--url", help="The partner node's base URL."),
+        key: str = typer.Option(..., "--key", help="Its Ed25519 public key: 64 hex characters or a file."),
+        name: str = typer.Option(None, "--name"), country: str = typer.Option(None, "--country")) -> None:
+    """Register a partner with its pinned key; prints the credential it will use to pull from us (once)."""
+    with errors():
+        fp, credential = fed_partners.add_partner(node(), partner, name or partner, key, url, country, by="cli")
+    typer.echo(f"partner {partner} added; pinned key {fp}")
+    typer.echo(f"credential for {partner} to pull from this node (give it to them; shown once):")
+    typer.echo(credential)
+
+
+@partner_app.command("credential")
+def credential(partner: str, token_stdin: bool = typer.Option(False, "--token-stdin",
+                                                               help="Read the credential from stdin.")) -> None:
+    """Store the credential `partner` issued to this node, for pulling from it."""
+    token = sys.stdin.readline().strip() if token_stdin else typer.prompt("credential", hide_input=True)
+    with errors():
+        fed_partners.partner_row(node(), partner)
+        fed_partners.store_pull_credential(node(), partner, token)
+    typer.echo(f"credential for pulling from {partner} stored")
+
+
+@partner_app.command("issue-credential")
+def issue(partner: str) -> None:
+    """Issue another credential for `partner` (e.g. after rotating)."""
+    with errors():
+        typer.echo(fed_partners.issue_credential(node(), partner, by="cli"))
+
+
+@partner_app.command("list")
+def list_(as_json: bool = typer.Option(False, "--json")) -> None:
+    n = node()
+    with n.engine.connect() as conn:
+        rows = sharing.list_partners(conn)
+        versions = {r["node_id"]: sharing.current_agreement(conn, r["node_id"]) for r in rows}
+    state = {s["partner"]: s for s in fed_sync.status(n)}
+    if as_json:
+        emit_json([r | {"agreement_version": versions[r["node_id"]].version if versions[r["node_id"]] else None,
+                        "sync": state.get(r["node_id"])} for r in rows])
+        return
+    for r in rows:
+        a = versions[r["node_id"]]
+        s = state.get(r["node_id"], {})
+        typer.echo(f"{r['node_id']:<14} {fingerprint(r['public_key'])[:27]}…  {r['url'] or '-':<28} "
+                   f"agreement {'v' + str(a.version) if a else 'none':<5} last sync {s.get('last_run') or 'never'}")
+
+
+@partner_app.command("receipts")
+def receipts(partner: str, status: str = typer.Option(None, "--status", help="stored or withdrawn"),
+             limit: int = typer.Option(50, "--limit"), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Receipts `partner` returned for what we released (incl. withdrawals it applied)."""
+    rows = fed_receipts.list_receipts(node(), partner, status, limit)
+    if as_json:
+        emit_json(rows)
+        return
+    for r in rows:
+        typer.echo(f"{r['record_id']}  v{r['version']}  {r['status']:<9} received {r['received_at']}")
+
+
+def _withheld(values: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for v in values:
+        rtype, _, fieldname = v.partition(":")
+        if not fieldname:
+            raise typer.BadParameter(f"--withhold {v!r}: use TYPE:FIELD, e.g. person:date_of_birth")
+        out.setdefault(rtype, []).append(fieldname)
+    return out
+
+
+@agreement_app.command("set")
+def set_(partner: str,
+         file: Path = typer.Option(None, "--file", help="JSON file with the terms (options below override it)."),
+         types: str = typer.Option(None, "--types", help="Record types, comma-separated."),
+         max_tlp: str = typer.Option(None, "--max-tlp"),
+         withhold: list[str] = typer.Option(None, "--withhold", help="TYPE:FIELD, repeatable."),
+         handling_required: str = typer.Option(None, "--handling-required"),
+         handling_refused: str = typer.Option(None, "--handling-refused"),
+         purpose: str = typer.Option(None, "--purpose"), retention_days: int = typer.Option(None, "--retention-days"),
+         onward: bool = typer.Option(None, "--onward/--no-onward", help="May the partner share onward (H2)?"),
+         relay: str = typer.Option(None, "--relay", help="Origins whose H2 records may be relayed, comma-separated."),
+         start: str = typer.Option(None, "--start"), end: str = typer.Option(None, "--end")) -> None:
+    """Write a new version of the agreement with `partner`."""
+    terms: dict = json.loads(file.read_text()) if file else {}
+    split = lambda v: [x.strip() for x in v.split(",") if x.strip()]  # noqa: E731
+    for key, value in (("record_types", split(types) if types else None), ("max_tlp", max_tlp),
+                       ("withheld_fields", _withheld(withhold) if withhold else None),
+                       ("handling_required", split(handling_required) if handling_required else None),
+                       ("handling_refused", split(handling_refused) if handling_refused else None),
+                       ("purpose", purpose), ("retention_days", retention_days), ("onward_sharing", onward),
+                       ("relay_origins", split(relay) if relay else None), ("start", start), ("end", end)):
+        if value is not None:
+            terms[key] = value
+    terms.setdefault("start", dt.date.today().isoformat())
+    with errors():
+        agreement, withdrawn = update_agreement(node(), partner, terms, by="cli")
+    typer.echo(f"agreement with {partner} is now v{agreement.version}"
+               + (f"; {withdrawn} records it holds will be withdrawn on its next sync" if withdrawn else ""))
+
+
+@agreement_app.command("show")
+def show(partner: str, version: int = typer.Option(None, "--version")) -> None:
+    n = node()
+    with n.engine.connect() as conn:
+        history = sharing.agreement_history(conn, partner)
+    if not history:
+        fail(f"no agreement with {partner}: nothing is shared with it", 4)
+    emit_json(next((h for h in history if h["version"] == version), None) if version else history[-1])
+
+
+@agreement_app.command("list")
+def list_agreements() -> None:
+    n = node()
+    with n.engine.connect() as conn:
+        for p in sharing.list_partners(conn):
+            a = sharing.current_agreement(conn, p["node_id"])
+            if a:
+                typer.echo(f"{p['node_id']:<14} v{a.version}  {','.join(sorted(a.record_types))}  "
+                           f"max TLP:{a.max_tlp.value.upper()}  {a.start}..{a.end or ''}")
+            else:
+                typer.echo(f"{p['node_id']:<14} none (nothing is shared)")
+
+
+@sync_app.command("pull")
+def pull(partner: str, page_size: int = typer.Option(500, "--page-size"),
+         as_json: bool = typer.Option(False, "--json")) -> None:
+    """Pull, verify and store what `partner` releases to this node."""
+    try:
+        with errors():
+            report = fed_sync.pull(node(), partner, page_size)
+    except fed_sync.SyncError as exc:
+        fail(f"sync with {partner}: {exc}")
+    if as_json:
+        emit_json(report.__dict__)
+        return
+    typer.echo(report.line())
+    for rid, reason in report.rejected[:20]:
+        typer.echo(f"  rejected {rid}: {reason}")
+
+
+@sync_app.command("run")
+def run(page_size: int = typer.Option(500, "--page-size")) -> None:
+    """Pull from every partner."""
+    failed = False
+    for item in fed_sync.run_all(node(), page_size):
+        typer.echo(item if isinstance(item, str) else item.line())
+        failed |= isinstance(item, str)
+    if failed:
+        raise typer.Exit(1)

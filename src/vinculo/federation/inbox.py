@@ -1,0 +1,153 @@
+"""Apply a page pulled from a partner: verify every object, store versions idempotently, move the
+cursor — all in one transaction, so a crash anywhere loses nothing and duplicates nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select
+
+from vinculo.audit.events import AuditEvent
+from vinculo.audit.merkle import CompactRange, leaf_hash
+from vinculo.canonical import canonical_json
+from vinculo.federation.signing import verify_document
+from vinculo.federation.stix_map import StixMappingError, from_stix
+from vinculo.node.context import Node
+from vinculo.node.keys import public_from_hex
+from vinculo.records import repository as repo
+from vinculo.records.model import ID_RE, format_ts, utcnow
+from vinculo.records.types import BODY_TYPES
+from vinculo.sharing import service as sharing
+from vinculo.sharing.markings import Markings
+from vinculo.store.feed import allocate_seq
+from vinculo.store.tables import partners
+from vinculo.store.tables import record_versions as rv
+from vinculo.store.tables_federation import sync_state
+from vinculo.store.upsert import upsert
+
+
+@dataclass
+class PageResult:
+    new: int = 0
+    updated: int = 0
+    retracted: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+
+class Rejected(Exception):
+    pass
+
+
+def _keys(conn) -> dict[str, object]:  # noqa: ANN001
+    return {r.node_id: public_from_hex(r.public_key)
+            for r in conn.execute(select(partners.c.node_id, partners.c.public_key).where(partners.c.disabled.is_(False)))}
+
+
+def _check(obj: dict, partner: str, keys: dict, relay: frozenset[str]) -> tuple[dict, str, bool]:
+    try:
+        doc, signature, signer = from_stix(obj)
+    except StixMappingError as exc:
+        raise Rejected(str(exc)) from None
+    rid = str(doc.get("id", ""))
+    m = ID_RE.match(rid)
+    if not m or m.group("type") != doc.get("type") or doc.get("type") not in BODY_TYPES:
+        raise Rejected(f"{rid or obj.get('id')}: not a valid record id/type")
+    if not isinstance(doc.get("version"), int) or doc["version"] < 1 or not isinstance(doc.get("body"), dict):
+        raise Rejected(f"{rid}: bad version or body")
+    try:
+        Markings.model_validate(doc.get("markings"))
+    except ValueError:
+        raise Rejected(f"{rid}: bad markings") from None
+    origin = doc.get("origin")
+    tombstone = bool(doc.get("revoked")) and not doc["body"]
+    if tombstone:
+        expected_signer = partner  # the serving node tells its holders to drop what it gave them
+        if origin != partner and origin not in relay:
+            raise Rejected(f"{rid}: tombstone for a record from {origin} that {partner} may not relay")
+    else:
+        expected_signer = origin
+        if origin != partner and origin not in relay:
+            raise Rejected(f"{rid}: claims origin {origin} but is served by {partner}, and relaying from "
+                           f"{origin} is not agreed")
+    if signer != expected_signer:
+        raise Rejected(f"{rid}: signed by {signer or 'nobody'}, expected {expected_signer}")
+    key = keys.get(expected_signer)
+    if key is None:
+        raise Rejected(f"{rid}: no pinned key for {expected_signer}")
+    if not verify_document(key, doc, signature):
+        raise Rejected(f"{rid}: signature does not verify against {expected_signer}'s pinned key")
+    return doc, signature, tombstone
+
+
+def apply_page(node: Node, partner: str, objects: list[dict], cursor: str | None) -> PageResult:
+    result = PageResult()
+    now = format_ts(utcnow())
+    with node.uow() as uow:
+        conn = uow.conn
+        keys = _keys(conn)
+        mine = sharing.current_agreement(conn, partner)
+        relay = frozenset(mine.relay_origins) if mine else frozenset()
+        staged: list[tuple[dict, str, str]] = []
+        applied: list[list] = []
+        purged: list[list] = []
+        in_page: set[str] = set()
+        for obj in objects:
+            try:
+                doc, signature, tombstone = _check(obj, partner, keys, relay)
+            except Rejected as exc:
+                result.rejected.append((str(obj.get("id", "?")), str(exc)))
+                continue
+            if doc["id"] in in_page:  # the feed serves current versions only; a repeat is a replay
+                result.unchanged += 1
+                continue
+            current = repo.current(conn, doc["id"])
+            if current is not None and current.origin != doc["origin"]:
+                result.rejected.append((doc["id"], f"{doc['id']} is held from origin {current.origin}"))
+                continue
+            if tombstone:
+                if current is None or (current.revoked and not current.body):
+                    result.unchanged += 1
+                    continue
+                purged += [[r.seq, r.content_hash] for r in conn.execute(
+                    select(rv.c.seq, rv.c.content_hash).where(rv.c.id == doc["id"]))]
+                conn.execute(delete(rv).where(rv.c.id == doc["id"]))  # drop every version's content
+                status = "withdrawn"
+                result.retracted += 1
+            elif current is not None and doc["version"] <= current.version:
+                result.unchanged += 1  # same version is a no-op; an older one never overwrites a newer
+                continue
+            else:
+                if current is not None:
+                    repo.retire(conn, doc["id"])
+                    result.updated += 1
+                else:
+                    result.new += 1
+                status = "stored"
+            in_page.add(doc["id"])
+            staged.append((doc, signature, status))
+            applied.append([doc["id"], doc["version"], status])
+        root = first = None
+        if staged:
+            first = allocate_seq(conn, len(staged))
+            tree = CompactRange()
+            rows = []
+            for i, (doc, signature, _status) in enumerate(staged):
+                digest = hashlib.sha256(canonical_json(doc)).hexdigest()
+                tree.append(leaf_hash(bytes.fromhex(digest)))
+                rows.append(repo.document_row(doc, first + i, digest, signature, True, now))
+            repo.insert_rows(conn, rows)
+            root = tree.root().hex()
+        upsert(conn, sync_state, [{"partner": partner, "cursor": cursor, "receipts_seq": 0, "last_run": now,
+                                   "last_result": json.dumps(result.__dict__)}],
+               ["partner"], ["cursor", "last_run", "last_result"])
+        if staged or result.rejected:
+            uow.audit(AuditEvent(f"partner:{partner}", "receive", f"partner:{partner}", {
+                "partner": partner, "objects": applied, "rejected": result.rejected, "cursor": cursor,
+                "first_seq": first, "last_seq": first + len(staged) - 1 if staged else None, "root": root,
+                "purged": purged}))
+        uow.commit()
+    return result

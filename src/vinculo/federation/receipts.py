@@ -1,0 +1,52 @@
+"""Receipts partners return for what this node released to them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from vinculo.audit.events import AuditEvent
+from vinculo.node.context import Node
+from vinculo.records.model import ID_RE, format_ts, parse_ts, utcnow
+from vinculo.store.tables_federation import receipts
+from vinculo.store.upsert import upsert
+
+MAX_RECEIPTS = 10000
+
+
+class ReceiptError(ValueError):
+    pass
+
+
+def record_receipts(node: Node, partner: str, items: list[dict]) -> int:
+    if len(items) > MAX_RECEIPTS:
+        raise ReceiptError(f"receipts: at most {MAX_RECEIPTS} per request")
+    now = format_ts(utcnow())
+    rows = []
+    for i, item in enumerate(items):
+        rid, version, status = item.get("id"), item.get("version"), item.get("status")
+        if not isinstance(rid, str) or not ID_RE.match(rid):
+            raise ReceiptError(f"receipts[{i}].id: not a record id")
+        if not isinstance(version, int) or version < 1:
+            raise ReceiptError(f"receipts[{i}].version: a positive integer")
+        if status not in ("stored", "withdrawn"):
+            raise ReceiptError(f"receipts[{i}].status: stored or withdrawn")
+        try:
+            received = format_ts(parse_ts(str(item.get("received_at"))))
+        except ValueError:
+            raise ReceiptError(f"receipts[{i}].received_at: an RFC 3339 timestamp") from None
+        rows.append({"partner": partner, "record_id": rid, "version": version, "status": status,
+                     "received_at": received, "recorded": now})
+    with node.uow() as uow:
+        upsert(uow.conn, receipts, rows, ["partner", "record_id", "version"], ["status", "received_at", "recorded"])
+        uow.audit(AuditEvent(f"partner:{partner}", "receipts", f"partner:{partner}",
+                             {"count": len(rows), "withdrawn": sum(r["status"] == "withdrawn" for r in rows)}))
+        uow.commit()
+    return len(rows)
+
+
+def list_receipts(node: Node, partner: str, status: str | None = None, limit: int = 100) -> list[dict]:
+    q = select(receipts).where(receipts.c.partner == partner)
+    if status:
+        q = q.where(receipts.c.status == status)
+    with node.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(q.order_by(receipts.c.recorded.desc()).limit(limit))]
