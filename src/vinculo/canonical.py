@@ -27,16 +27,26 @@ class _NeedsReference(Exception):
 
 
 def _prepare(value: Any) -> Any:
-    if isinstance(value, dict):
+    """Copy `value` with JCS-safe numbers; raise _NeedsReference where only the reference will do."""
+    t = type(value)
+    if t is str:
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # lone surrogates: let the reference refuse them
+                raise _NeedsReference from None
+        return value
+    if t is dict:
         out = {}
         for key, item in value.items():
-            if not isinstance(key, str) or not key.isascii():
+            if type(key) is not str or not key.isascii():
                 raise _NeedsReference
-            out[key] = _prepare(item)
+            ti = type(item)
+            out[key] = item if (ti is str and item.isascii()) or item is None or ti is bool else _prepare(item)
         return out
-    if isinstance(value, (list, tuple)):
+    if t is list or t is tuple:
         return [_prepare(item) for item in value]
-    if isinstance(value, float):
+    if t is float:
         if value.is_integer():
             if abs(value) < _MAX_SAFE:
                 return int(value)
@@ -44,14 +54,13 @@ def _prepare(value: Any) -> Any:
         if not (1e-6 <= abs(value) < 1e16) or "e" in repr(value):
             raise _NeedsReference
         return value
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _MAX_SAFE:
-        raise _NeedsReference
-    if isinstance(value, str) and not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:  # lone surrogates: let the reference refuse them
-            raise _NeedsReference from None
-    return value
+    if t is int:
+        if abs(value) >= _MAX_SAFE:
+            raise _NeedsReference
+        return value
+    if value is None or t is bool:
+        return value
+    raise _NeedsReference  # subclasses and other types: the reference decides
 
 
 def jcs_number(value: float) -> int | float | None:

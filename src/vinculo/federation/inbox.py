@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from vinculo.audit.events import AuditEvent
 from vinculo.audit.merkle import CompactRange, leaf_hash
 from vinculo.canonical import canonical_json
-from vinculo.federation.signing import verify_document
+from vinculo.federation.signing import verify_bytes
 from vinculo.federation.stix_map import StixMappingError, from_stix
 from vinculo.node.context import Node
 from vinculo.node.keys import public_from_hex
@@ -47,7 +47,7 @@ def _keys(conn) -> dict[str, object]:  # noqa: ANN001
             for r in conn.execute(select(partners.c.node_id, partners.c.public_key).where(partners.c.disabled.is_(False)))}
 
 
-def _check(obj: dict, partner: str, keys: dict, relay: frozenset[str]) -> tuple[dict, str, bool]:
+def _check(obj: dict, partner: str, keys: dict, relay: frozenset[str]) -> tuple[dict, str, bool, bytes]:
     try:
         doc, signature, signer = from_stix(obj)
     except StixMappingError as exc:
@@ -78,9 +78,10 @@ def _check(obj: dict, partner: str, keys: dict, relay: frozenset[str]) -> tuple[
     key = keys.get(expected_signer)
     if key is None:
         raise Rejected(f"{rid}: no pinned key for {expected_signer}")
-    if not verify_document(key, doc, signature):
+    data = canonical_json(doc)
+    if not verify_bytes(key, data, signature):
         raise Rejected(f"{rid}: signature does not verify against {expected_signer}'s pinned key")
-    return doc, signature, tombstone
+    return doc, signature, tombstone, data
 
 
 def apply_page(node: Node, partner: str, objects: list[dict], cursor: str | None) -> PageResult:
@@ -91,20 +92,22 @@ def apply_page(node: Node, partner: str, objects: list[dict], cursor: str | None
         keys = _keys(conn)
         mine = sharing.current_agreement(conn, partner)
         relay = frozenset(mine.relay_origins) if mine else frozenset()
-        staged: list[tuple[dict, str, str]] = []
+        staged: list[tuple[dict, str, bytes]] = []
         applied: list[list] = []
         purged: list[list] = []
         in_page: set[str] = set()
+        checked = []
         for obj in objects:
             try:
-                doc, signature, tombstone = _check(obj, partner, keys, relay)
+                checked.append(_check(obj, partner, keys, relay))
             except Rejected as exc:
                 result.rejected.append((str(obj.get("id", "?")), str(exc)))
-                continue
+        held = repo.current_many(conn, [doc["id"] for doc, _, _, _ in checked])
+        for doc, signature, tombstone, data in checked:
             if doc["id"] in in_page:  # the feed serves current versions only; a repeat is a replay
                 result.unchanged += 1
                 continue
-            current = repo.current(conn, doc["id"])
+            current = held.get(doc["id"])
             if current is not None and current.origin != doc["origin"]:
                 result.rejected.append((doc["id"], f"{doc['id']} is held from origin {current.origin}"))
                 continue
@@ -128,15 +131,15 @@ def apply_page(node: Node, partner: str, objects: list[dict], cursor: str | None
                     result.new += 1
                 status = "stored"
             in_page.add(doc["id"])
-            staged.append((doc, signature, status))
+            staged.append((doc, signature, data))
             applied.append([doc["id"], doc["version"], status])
         root = first = None
         if staged:
             first = allocate_seq(conn, len(staged))
             tree = CompactRange()
             rows = []
-            for i, (doc, signature, _status) in enumerate(staged):
-                digest = hashlib.sha256(canonical_json(doc)).hexdigest()
+            for i, (doc, signature, data) in enumerate(staged):
+                digest = hashlib.sha256(data).hexdigest()
                 tree.append(leaf_hash(bytes.fromhex(digest)))
                 rows.append(repo.document_row(doc, first + i, digest, signature, True, now))
             repo.insert_rows(conn, rows)

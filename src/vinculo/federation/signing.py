@@ -20,3 +20,14 @@ def verify_document(public_key: Ed25519PublicKey, doc: dict, signature: str | No
         return True
     except (InvalidSignature, ValueError):
         return False
+
+
+def verify_bytes(public_key: Ed25519PublicKey, data: bytes, signature: str | None) -> bool:
+    """Verify a signature over canonical bytes the caller already has (and will hash)."""
+    if not signature:
+        return False
+    try:
+        public_key.verify(bytes.fromhex(signature), data)
+        return True
+    except (InvalidSignature, ValueError):
+        return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import httpx
@@ -62,16 +63,23 @@ def pull(node: Node, partner: str, page_size: int = 500, max_pages: int | None =
             root = client.api_root()
             collection = _all_collection(client, root)
             cursor = _cursor(node, partner)
-            while max_pages is None or report.pages < max_pages:
-                env = client.objects(root, collection, cursor, page_size)
-                result = inbox.apply_page(node, partner, env.objects, env.cursor or cursor)
-                report.pages += 1
-                for name in ("new", "updated", "retracted", "unchanged"):
-                    setattr(report, name, getattr(report, name) + getattr(result, name))
-                report.rejected += result.rejected
-                cursor = env.cursor or cursor
-                if not env.more:
-                    break
+            # Fetch page k+1 while page k is verified and stored: the partner signs while we verify.
+            with ThreadPoolExecutor(1) as pool:
+                pending = pool.submit(client.objects, root, collection, cursor, page_size)
+                while True:
+                    env = pending.result()
+                    nxt = env.cursor or cursor
+                    last = not env.more or (max_pages is not None and report.pages + 1 >= max_pages)
+                    if not last:
+                        pending = pool.submit(client.objects, root, collection, nxt, page_size)
+                    result = inbox.apply_page(node, partner, env.objects, nxt)
+                    report.pages += 1
+                    for name in ("new", "updated", "retracted", "unchanged"):
+                        setattr(report, name, getattr(report, name) + getattr(result, name))
+                    report.rejected += result.rejected
+                    cursor = nxt
+                    if last:
+                        break
         except TaxiiClientError as exc:
             raise SyncError(str(exc)) from None
         report.cursor = cursor

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -45,10 +46,15 @@ def document_row(doc: dict, seq: int, content_hash: str, signature: str | None =
     }
 
 
+@lru_cache(maxsize=4096)
+def _markings(text: str) -> Markings:
+    """Markings are immutable and few distinct ones exist: parse each stored form once."""
+    return Markings.model_validate(json.loads(text))
+
+
 def from_row(row) -> Record:  # noqa: ANN001
     return Record(row.id, row.type, row.origin, row.version, parse_ts(row.created), parse_ts(row.modified),
-                  Markings.model_validate(json.loads(row.markings)), json.loads(row.body), row.revoked,
-                  row.signature, row.seq)
+                  _markings(row.markings), json.loads(row.body), row.revoked, row.signature, row.seq)
 
 
 def insert_rows(conn: Connection, rows: list[dict]) -> None:
@@ -73,12 +79,22 @@ def insert_tuples(conn: Connection, rows: list[tuple]) -> None:
 
 def retire(conn: Connection, record_id: str) -> None:
     """Mark the current version of `record_id` as superseded."""
-    conn.execute(update(rv).where(rv.c.id == record_id, rv.c.current.is_(True)).values(current=False))
+    conn.execute(update(rv).where(rv.c.id == record_id).values(current=False))
 
 
 def current(conn: Connection, record_id: str) -> Record | None:
-    row = conn.execute(select(rv).where(rv.c.id == record_id, rv.c.current.is_(True))).one_or_none()
-    return from_row(row) if row else None
+    """The current version: always the highest one (looked up through the (id, version) index)."""
+    row = conn.execute(select(rv).where(rv.c.id == record_id).order_by(rv.c.version.desc()).limit(1)).one_or_none()
+    return from_row(row) if row is not None and row.current else None
+
+
+def current_many(conn: Connection, record_ids: list[str]) -> dict[str, Record]:
+    """Current versions of many records at once."""
+    out: dict[str, Record] = {}
+    for i in range(0, len(record_ids), 900):
+        rows = conn.execute(select(rv).where(rv.c.id.in_(record_ids[i : i + 900])))
+        out.update({r.id: from_row(r) for r in rows if r.current})
+    return out
 
 
 def versions(conn: Connection, record_id: str) -> list[Record]:

@@ -14,6 +14,7 @@ information accuracy 1 (known directly), 2 (known indirectly, corroborated), 3 (
 from __future__ import annotations
 
 from enum import Enum
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -69,4 +70,9 @@ class Markings(BaseModel):
         return self
 
     def to_json(self) -> dict:
-        return self.model_dump(mode="json")
+        return _as_json(self) | {}  # a fresh dict each time; the dump itself is cached
+
+
+@lru_cache(maxsize=4096)
+def _as_json(markings: Markings) -> dict:
+    return markings.model_dump(mode="json")

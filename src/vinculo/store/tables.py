@@ -93,10 +93,12 @@ record_versions = Table(
     Column("search", Text, nullable=False),
     Column("added", TS, nullable=False),  # when this node stored the version (TAXII date_added)
     UniqueConstraint("id", "version"),
-    Index("ix_rv_current_type", "current", "type", "seq"),
-    Index("ix_rv_current_country", "current", "country", "seq"),
-    Index("ix_rv_current_substance", "current", "substance", "seq"),
-    Index("ix_rv_current_date", "current", "event_date"),
+    # No index leads with the boolean `current`: planners would pick it over the id index.
+    Index("ix_rv_type_seq", "type", "seq"),
+    Index("ix_rv_country_seq", "country", "seq"),
+    Index("ix_rv_substance_seq", "substance", "seq"),
+    Index("ix_rv_event_date", "event_date"),
+    Index("ix_rv_origin_seq", "origin", "seq"),
 )
 
 audit_log = Table(

@@ -78,10 +78,11 @@ def upgrade() -> None:
     sa.UniqueConstraint('id', 'version', name=op.f('uq_record_versions_id_version'))
     )
     with op.batch_alter_table('record_versions', schema=None) as batch_op:
-        batch_op.create_index('ix_rv_current_country', ['current', 'country', 'seq'], unique=False)
-        batch_op.create_index('ix_rv_current_date', ['current', 'event_date'], unique=False)
-        batch_op.create_index('ix_rv_current_substance', ['current', 'substance', 'seq'], unique=False)
-        batch_op.create_index('ix_rv_current_type', ['current', 'type', 'seq'], unique=False)
+        batch_op.create_index('ix_rv_type_seq', ['type', 'seq'], unique=False)
+        batch_op.create_index('ix_rv_country_seq', ['country', 'seq'], unique=False)
+        batch_op.create_index('ix_rv_substance_seq', ['substance', 'seq'], unique=False)
+        batch_op.create_index('ix_rv_event_date', ['event_date'], unique=False)
+        batch_op.create_index('ix_rv_origin_seq', ['origin', 'seq'], unique=False)
 
     op.create_table('tree_heads',
     sa.Column('size', sa.BigInteger(), autoincrement=False, nullable=False),
@@ -131,10 +132,11 @@ def downgrade() -> None:
     op.drop_table('users')
     op.drop_table('tree_heads')
     with op.batch_alter_table('record_versions', schema=None) as batch_op:
-        batch_op.drop_index('ix_rv_current_type')
-        batch_op.drop_index('ix_rv_current_substance')
-        batch_op.drop_index('ix_rv_current_date')
-        batch_op.drop_index('ix_rv_current_country')
+        batch_op.drop_index('ix_rv_origin_seq')
+        batch_op.drop_index('ix_rv_event_date')
+        batch_op.drop_index('ix_rv_substance_seq')
+        batch_op.drop_index('ix_rv_country_seq')
+        batch_op.drop_index('ix_rv_type_seq')
 
     op.drop_table('record_versions')
     op.drop_table('partners')

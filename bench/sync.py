@@ -1,0 +1,159 @@
+"""Benchmark: N records served by one node and pulled by another on loopback, every signature verified.
+
+    .venv/bin/python bench/sync.py [--sizes 2000,50000,500000] [--page-size 1000]
+
+In the same run: OASIS medallion (memory backend) serving 2,000 comparable standard STIX objects to
+taxii2-client with the same page size, and the bare rate at which this machine verifies N Ed25519
+signatures (the floor for a receiver that checks every record). Prints rates and ratios.
+Goals: >= 50x medallion at N = 2,000; whole pull >= 1/2 of the bare verification rate at every N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
+
+from vinculo.accounts.model import operator  # noqa: E402
+from vinculo.canonical import canonical_json  # noqa: E402
+from vinculo.federation import partners, sync  # noqa: E402
+from vinculo.federation.agreements import update_agreement  # noqa: E402
+from vinculo.node.home import resolve  # noqa: E402
+from vinculo.node.keys import generate  # noqa: E402
+from vinculo.node.service import init_node  # noqa: E402
+from vinculo.records.importers.native import parse_ndjson  # noqa: E402
+from vinculo.records.importers.service import import_rows  # noqa: E402
+
+BODY = {"date": "2025-06-01", "country": "US", "admin_area": "California", "place": "San Ysidro",
+        "substance": "fentanyl", "quantity": {"amount": 12.5, "unit": "kg"}, "form": "pill",
+        "departure_country": "MX", "destination_country": "US"}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait(url: str) -> None:
+    for _ in range(300):
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def bare_verify_rate(n: int) -> float:
+    key = generate()
+    pub = key.public_key()
+    msgs = [canonical_json(BODY | {"place": f"p{i}"}) for i in range(min(n, 20000))]
+    sigs = [key.sign(m) for m in msgs]
+    t0 = time.perf_counter()
+    for m, s in zip(msgs, sigs):
+        pub.verify(s, m)
+    return len(msgs) / (time.perf_counter() - t0)
+
+
+def vinculo_pull(n: int, page: int, tmp: Path) -> float:
+    us = init_node(resolve(tmp / "us"), "us-dea", "US bench", "US")
+    mx = init_node(resolve(tmp / "mx"), "mx-fgr", "MX bench", "MX")
+    data = tmp / "records.ndjson"
+    with open(data, "w") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"type": "seizure", "key": f"k{i}", "markings": {"tlp": "green"},
+                                 "body": BODY | {"place": f"p{i}"}}) + "\n")
+    import_rows(us, operator(us.id), str(data), parse_ndjson(data))
+    port = free_port()
+    env = os.environ | {"VINCULO_HOME": str(us.home.path)}
+    server = subprocess.Popen([sys.executable, "-m", "vinculo.cli.main", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait(url + "/api/v1/node")
+        _, cred = partners.add_partner(us, "mx-fgr", "MX", mx.public_key_hex, None)
+        partners.add_partner(mx, "us-dea", "US", us.public_key_hex, url)
+        partners.store_pull_credential(mx, "us-dea", cred)
+        update_agreement(us, "mx-fgr", {"record_types": ["seizure"], "max_tlp": "amber", "start": "2020-01-01"})
+        t0 = time.perf_counter()
+        report = sync.pull(mx, "us-dea", page_size=page)
+        elapsed = time.perf_counter() - t0
+        assert report.new == n and not report.rejected, report.line()
+        return n / elapsed
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def medallion_rate(n: int, page: int, tmp: Path) -> float:
+    from taxii2client.v21 import Server, as_pages
+
+    port = free_port()
+    objs = [{"type": "identity", "spec_version": "2.1", "id": f"identity--{uuid.uuid4()}",
+             "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z", "name": f"Seizure {i}",
+             "identity_class": "organization", "description": json.dumps(BODY | {"place": f"p{i}"})}
+            for i in range(n)]
+    data = {"/discovery": {"title": "m", "default": f"http://127.0.0.1:{port}/api1/",
+                           "api_roots": [f"http://127.0.0.1:{port}/api1/"]},
+            "api1": {"information": {"title": "api1", "versions": ["application/taxii+json;version=2.1"],
+                                     "max_content_length": 10**9}, "status": [],
+                     "collections": [{"id": "91a7b528-80eb-42ed-a74d-c6fbd5a26116", "title": "c", "can_read": True,
+                                      "can_write": False, "media_types": ["application/stix+json;version=2.1"],
+                                      "objects": [o | {"_date_added": "2024-01-01T00:00:00.000000Z"} for o in objs],
+                                      "manifest": [{"id": o["id"], "date_added": "2024-01-01T00:00:00.000000Z",
+                                                    "version": o["modified"],
+                                                    "media_type": "application/stix+json;version=2.1"} for o in objs]}]}}
+    (tmp / "m.json").write_text(json.dumps(data))
+    (tmp / "mc.json").write_text(json.dumps({"backend": {"module_class": "MemoryBackend",
+                                                         "module": "medallion.backends.memory_backend",
+                                                         "filename": str(tmp / "m.json")},
+                                             "users": {"u": "p"}, "taxii": {"max_page_size": page}}))
+    proc = subprocess.Popen([sys.executable, "-c", "from medallion.scripts.run import main; main()", "--port",
+                             str(port), str(tmp / "mc.json")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait(f"http://127.0.0.1:{port}/taxii2/")
+        t0 = time.perf_counter()
+        root = Server(f"http://127.0.0.1:{port}/taxii2/", user="u", password="p").api_roots[0]
+        got = sum(len(p.get("objects", [])) for p in as_pages(root.collections[0].get_objects, per_request=page))
+        elapsed = time.perf_counter() - t0
+        assert got == n, got
+        return n / elapsed
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="2000,50000,500000")
+    ap.add_argument("--page-size", type=int, default=1000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        med = medallion_rate(2000, args.page_size, Path(tmp))
+        print(f"medallion (memory backend) -> taxii2-client, N=2000: {med:,.0f} objects/s")
+        for n in [int(x) for x in args.sizes.split(",")]:
+            floor = bare_verify_rate(n)
+            with tempfile.TemporaryDirectory() as t2:
+                rate = vinculo_pull(n, args.page_size, Path(t2))
+            line = (f"N={n:>7,}: vinculo pull (fetch, verify, store, audit) {rate:,.0f} records/s; "
+                    f"bare Ed25519 verify {floor:,.0f}/s; pull/verify = {rate / floor:.2f} (goal >= 0.5)")
+            if n == 2000:
+                line += f"; vinculo/medallion = {rate / med:.1f}x (goal >= 50x)"
+            print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
