@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_HOME ?= var/demo
 PORT ?= 8000
 
-.PHONY: install demo test test-sqlite lint bench clean
+.PHONY: install demo test test-sqlite lint bench clean assets i18n
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,3 +32,12 @@ bench: install
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
+
+# Web UI: copy the npm-installed front-end files into the package (committed; pip install needs no npm).
+assets:
+	npm ci --prefix web --no-audit --no-fund
+	$(PYTHON) scripts/build_assets.py
+
+# Web UI: extract strings, update the English/Spanish catalogs, compile the .mo files (committed).
+i18n: install
+	$(BIN)/python scripts/i18n.py

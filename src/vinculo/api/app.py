@@ -7,6 +7,8 @@ from fastapi import FastAPI
 from vinculo.api import federation, problems, records, system
 from vinculo.federation import taxii_server
 from vinculo.node.context import Node
+from vinculo import web
+from vinculo.api import dashboard as dashboard_api, imports as imports_api, links as links_api
 
 
 def create_app(node: Node) -> FastAPI:
@@ -18,4 +20,8 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(records.router)
     app.include_router(federation.router)
     taxii_server.install(app)
+    app.include_router(dashboard_api.router)
+    app.include_router(imports_api.router)
+    app.include_router(links_api.router)
+    web.install(app)
     return app

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from vinculo.cli import audit as audit_cli
+from vinculo.cli import demo as demo_cli
 from vinculo.cli import imports as imports_cli
 from vinculo.cli import node as node_cli
 from vinculo.cli import partners as partners_cli
@@ -29,6 +30,7 @@ def _global(
 
 
 node_cli.register(app)
+demo_cli.register(app)
 app.add_typer(users_cli.user_app, name="user")
 app.add_typer(users_cli.token_app, name="token")
 app.add_typer(imports_cli.app, name="import")

@@ -1,0 +1,75 @@
+"""Translatable names of record types, fields, roles and markings (msgids marked for extraction)."""
+
+from __future__ import annotations
+
+from vinculo.web.i18n import translations
+
+
+def N_(message: str) -> str:
+    return message
+
+
+TYPES = {
+    "seizure": N_("Seizure"), "shipment": N_("Chemical shipment"), "lab": N_("Laboratory"),
+    "person": N_("Person"), "organization": N_("Organisation"), "vehicle": N_("Vehicle"), "phone": N_("Phone"),
+    "location": N_("Location"), "relationship": N_("Relationship"), "note": N_("Note"), "case": N_("Case"),
+}
+
+ROLES = {"analyst": N_("Analyst"), "supervisor": N_("Supervisor"), "admin": N_("Administrator"),
+         "auditor": N_("Auditor")}
+
+TLP = {"clear": N_("TLP:CLEAR (public)"), "green": N_("TLP:GREEN (community)"),
+       "amber": N_("TLP:AMBER (need to know)"), "amber+strict": N_("TLP:AMBER+STRICT (organisation only)"),
+       "red": N_("TLP:RED (named recipients only)")}
+
+HANDLING = {"H0": N_("H0 — no restriction beyond TLP"), "H1": N_("H1 — intelligence only, not evidence"),
+            "H2": N_("H2 — may be shared onward"), "H3": N_("H3 — special conditions")}
+
+RELIABILITY = {"A": N_("A — reliable"), "B": N_("B — mostly reliable"), "C": N_("C — not reliable"),
+               "X": N_("X — untested")}
+
+ACCURACY = {"1": N_("1 — known directly"), "2": N_("2 — known indirectly, corroborated"),
+            "3": N_("3 — not corroborated"), "4": N_("4 — cannot be judged")}
+
+FIELDS = {
+    "date": N_("Date"), "country": N_("Country"), "admin_area": N_("State / province"), "place": N_("Place"),
+    "substance": N_("Substance"), "substance_raw": N_("Substance as written"), "quantity": N_("Quantity"),
+    "quantity.amount": N_("Amount"), "quantity.unit": N_("Unit"), "form": N_("Form"),
+    "purity_percent": N_("Purity (%)"), "concealment": N_("Concealment"),
+    "concealment_raw": N_("Concealment as written"), "location_type": N_("Location type"),
+    "location_type_raw": N_("Location type as written"), "transport": N_("Transport"),
+    "transport_raw": N_("Transport as written"), "producing_country": N_("Producing country"),
+    "departure_country": N_("Departure country"), "transit_countries": N_("Transit countries"),
+    "destination_country": N_("Destination country"), "routing": N_("Routing"),
+    "coordinates": N_("Coordinates"), "coordinates.lat": N_("Latitude"), "coordinates.lon": N_("Longitude"),
+    "description": N_("Description"), "source": N_("Source"), "status": N_("Status"),
+    "cas_numbers": N_("CAS numbers"), "hs_code": N_("HS code"), "exporter": N_("Exporter"),
+    "exporter_country": N_("Exporter country"), "importer": N_("Importer"), "importer_country": N_("Importer country"),
+    "consignee": N_("Consignee"), "route": N_("Route"), "container_numbers": N_("Container numbers"),
+    "vessel_imo": N_("Vessel IMO number"), "kind": N_("Kind"), "discovered": N_("Discovered"),
+    "dismantled": N_("Dismantled"), "chemicals": N_("Chemicals"), "equipment": N_("Equipment"),
+    "full_name": N_("Full name"), "given_names": N_("Given names"), "surnames": N_("Surnames"),
+    "aliases": N_("Aliases"), "date_of_birth": N_("Date of birth"), "nationality": N_("Nationality"),
+    "curp": N_("CURP"), "rfc": N_("RFC"), "passports": N_("Passports"), "phones": N_("Phones"),
+    "emails": N_("E-mail addresses"), "name": N_("Name"), "address": N_("Address"), "plate": N_("Plate"),
+    "plate_country": N_("Plate country"), "plate_state": N_("Plate state"), "vin": N_("VIN"), "imo": N_("IMO number"),
+    "make": N_("Make"), "model": N_("Model"), "colour": N_("Colour"), "number": N_("Number"), "imei": N_("IMEI"),
+    "carrier": N_("Carrier"), "relationship_type": N_("Relationship type"), "source_ref": N_("From record"),
+    "target_ref": N_("To record"), "start": N_("Start"), "end": N_("End"), "about_refs": N_("About records"),
+    "text": N_("Text"), "category": N_("Category"),
+    "markings.tlp": N_("TLP"), "markings.handling": N_("Handling"), "markings.handling_text": N_("Handling conditions"),
+    "markings.reliability": N_("Source reliability"), "markings.accuracy": N_("Information accuracy"),
+    "markings.partners": N_("Named recipients (partners)"),
+}
+
+KINDS = {"type": TYPES, "role": ROLES, "tlp": TLP, "handling": HANDLING, "reliability": RELIABILITY,
+         "accuracy": ACCURACY, "field": FIELDS}
+
+
+def label(kind: str, value: object, locale: str) -> str:
+    """The translated label of `value`; an unlisted value (a field added later) is shown humanised."""
+    key = str(value)
+    msgid = KINDS.get(kind, {}).get(key)
+    if msgid is None:
+        return key.rsplit(".", 1)[-1].replace("_", " ").capitalize() if kind == "field" else key
+    return translations(locale).gettext(msgid)
