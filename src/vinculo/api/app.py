@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from vinculo.api import federation, problems, records, system
+from vinculo import web
+from vinculo.api import cases, federation, graph, problems, records, stats, system
+from vinculo.api import dashboard as dashboard_api
+from vinculo.api import imports as imports_api
+from vinculo.api import links as links_api
 from vinculo.federation import taxii_server
 from vinculo.node.context import Node
-from vinculo import web
-from vinculo.api import dashboard as dashboard_api, imports as imports_api, links as links_api
 
 
 def create_app(node: Node) -> FastAPI:
@@ -18,6 +20,8 @@ def create_app(node: Node) -> FastAPI:
     problems.install(app)
     app.include_router(system.router)
     app.include_router(records.router)
+    for router in (cases.router, stats.router, graph.router):
+        app.include_router(router)
     app.include_router(federation.router)
     taxii_server.install(app)
     app.include_router(dashboard_api.router)

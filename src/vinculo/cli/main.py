@@ -7,6 +7,10 @@ from pathlib import Path
 import typer
 
 from vinculo.cli import audit as audit_cli
+from vinculo.cli import cases as cases_cli
+from vinculo.cli import graph as graph_cli
+from vinculo.cli import scorecard as scorecard_cli
+from vinculo.cli import stats as stats_cli
 from vinculo.cli import demo as demo_cli
 from vinculo.cli import imports as imports_cli
 from vinculo.cli import node as node_cli
@@ -39,6 +43,10 @@ app.add_typer(audit_cli.app, name="audit")
 app.add_typer(partners_cli.partner_app, name="partner")
 app.add_typer(partners_cli.agreement_app, name="agreement")
 app.add_typer(partners_cli.sync_app, name="sync")
+app.add_typer(cases_cli.app, name="case")
+app.add_typer(stats_cli.app, name="stats")
+app.add_typer(graph_cli.app, name="graph")
+app.command("scorecard")(scorecard_cli.scorecard)
 
 
 def main() -> None:

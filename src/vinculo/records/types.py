@@ -205,12 +205,18 @@ class Relationship(Body):
 
 
 class Note(Body):
-    """A note, confirmation or response about other records (possibly a partner's)."""
+    """A note, confirmation or response about other records (possibly a partner's).
 
-    kind: Literal["note", "confirmation", "response", "correction"] = "note"
+    On a case, the other state answers with its own notes: ``response`` (an answer to the request),
+    ``status`` (a status update) or ``documents-requested``.
+    """
+
+    kind: Literal["note", "confirmation", "response", "correction", "status", "documents-requested"] = "note"
     about_refs: list[RecordRef] = Field(min_length=1, max_length=100)
     text: LongText
 
+
+from vinculo.cases.body import Case  # noqa: E402  (the case body lives with its state machines)
 
 BODY_TYPES: dict[str, type[Body]] = {
     "seizure": Seizure,
@@ -223,5 +229,6 @@ BODY_TYPES: dict[str, type[Body]] = {
     "location": Location,
     "relationship": Relationship,
     "note": Note,
+    "case": Case,
 }
 RECORD_TYPES = tuple(BODY_TYPES)

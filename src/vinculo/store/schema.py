@@ -10,3 +10,5 @@ from vinculo.store.tables import metadata
 
 __all__ = ["metadata"]
 from vinculo.store import tables_federation  # noqa: F401,E402
+from vinculo.store import tables_stats  # noqa: F401,E402
+from vinculo.store import tables_graph  # noqa: F401,E402

@@ -1,0 +1,1 @@
+"""Link analysis over the records a user may see: neighbourhoods, paths, groups, chains; GraphML/CSV."""

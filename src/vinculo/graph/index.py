@@ -1,0 +1,143 @@
+"""The edge index (``graph_edges``) and batched reads of edges and records for traversals.
+
+The index is derived from ``relationship`` records: :func:`sync` catches up from the change feed
+(`graph_state.last_seq`), so it follows every writer (API, importers, federation) without hooks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from vinculo.records.model import Record, parse_ts
+from vinculo.sharing.markings import Markings
+from vinculo.store.tables import record_versions as rv
+from vinculo.store.tables_graph import graph_edges as ge
+from vinculo.store.tables_graph import graph_state
+
+CHUNK = 500  # ids per IN (...) query
+SYNC_BATCH = 20000
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    rel_id: str
+    source: str
+    target: str
+    rel_type: str
+
+    def other(self, node_id: str) -> str:
+        return self.target if node_id == self.source else self.source
+
+
+def _type_of(record_id: str) -> str:
+    return record_id.split("--", 1)[0]
+
+
+def sync(conn: Connection) -> int:
+    """Bring the edge index up to date with the relationship records; return how many changed."""
+    row = conn.execute(select(graph_state.c.last_seq).where(graph_state.c.id == 1)).first()
+    if row is None:
+        conn.execute(insert(graph_state).values(id=1, last_seq=0))
+        last = 0
+    else:
+        last = row.last_seq
+    changed = 0
+    while True:
+        rows = conn.execute(
+            select(rv.c.seq, rv.c.id, rv.c.body, rv.c.revoked)
+            .where(rv.c.current.is_(True), rv.c.type == "relationship", rv.c.seq > last)
+            .order_by(rv.c.seq).limit(SYNC_BATCH)).all()
+        if not rows:
+            break
+        ids = [r.id for r in rows]
+        for i in range(0, len(ids), CHUNK):
+            conn.execute(delete(ge).where(ge.c.rel_id.in_(ids[i : i + CHUNK])))
+        fresh = []
+        for r in rows:
+            if r.revoked:
+                continue
+            body = json.loads(r.body)
+            src, dst = body["source_ref"], body["target_ref"]
+            fresh.append({"rel_id": r.id, "source": src, "target": dst, "rel_type": body["relationship_type"],
+                          "source_type": _type_of(src), "target_type": _type_of(dst)})
+        if fresh:
+            conn.execute(insert(ge), fresh)
+        changed += len(rows)
+        last = rows[-1].seq
+        conn.execute(update(graph_state).where(graph_state.c.id == 1).values(last_seq=last))
+    return changed
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i : i + CHUNK]
+
+
+def edges_of(conn: Connection, node_ids: Iterable[str]) -> list[Edge]:
+    """Every indexed edge touching any of ``node_ids`` (both directions), each once."""
+    ids = list(dict.fromkeys(node_ids))
+    found: dict[str, Edge] = {}
+    cols = (ge.c.rel_id, ge.c.source, ge.c.target, ge.c.rel_type)
+    for chunk in _chunks(ids):
+        for col in (ge.c.source, ge.c.target):
+            for r in conn.execute(select(*cols).where(col.in_(chunk))):
+                found[r.rel_id] = Edge(r.rel_id, r.source, r.target, r.rel_type)
+    return list(found.values())
+
+
+def all_edges(conn: Connection, batch: int = 50000) -> Iterator[list[Edge]]:
+    """All indexed edges, in batches (keyset-paged by relationship id)."""
+    after = ""
+    while True:
+        rows = conn.execute(select(ge.c.rel_id, ge.c.source, ge.c.target, ge.c.rel_type)
+                            .where(ge.c.rel_id > after).order_by(ge.c.rel_id).limit(batch)).all()
+        if not rows:
+            return
+        yield [Edge(r.rel_id, r.source, r.target, r.rel_type) for r in rows]
+        after = rows[-1].rel_id
+
+
+def edges_between_types(conn: Connection, a: str, b: str, limit: int) -> list[Edge]:
+    """Edges linking a record of type ``a`` with one of type ``b`` (either direction)."""
+    cols = (ge.c.rel_id, ge.c.source, ge.c.target, ge.c.rel_type)
+    out: list[Edge] = []
+    for x, y in ((a, b), (b, a)):
+        q = select(*cols).where(ge.c.source_type == x, ge.c.target_type == y).order_by(ge.c.rel_id).limit(limit)
+        out.extend(Edge(r.rel_id, r.source, r.target, r.rel_type) for r in conn.execute(q))
+    return out
+
+
+class RecordCache:
+    """Current versions of records, loaded in batches; parsed markings are shared between rows."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.records: dict[str, Record | None] = {}
+        self._marks: dict[str, Markings] = {}
+
+    def _record(self, r) -> Record:
+        marks = self._marks.get(r.markings)
+        if marks is None:
+            marks = self._marks[r.markings] = Markings.model_validate(json.loads(r.markings))
+        return Record(r.id, r.type, r.origin, r.version, parse_ts(r.created), parse_ts(r.modified), marks,
+                      json.loads(r.body), r.revoked, r.signature, r.seq)
+
+    def load(self, ids: Iterable[str]) -> None:
+        missing = [i for i in dict.fromkeys(ids) if i not in self.records]
+        for chunk in _chunks(missing):
+            # by id only (the (id, version) index); with `current` in the WHERE clause SQLite's planner picks
+            # the (current, type, seq) index and scans every current row
+            for r in self.conn.execute(select(rv).where(rv.c.id.in_(chunk))):
+                if r.current:
+                    self.records[r.id] = self._record(r)
+            for i in chunk:
+                self.records.setdefault(i, None)
+
+    def get(self, record_id: str) -> Record | None:
+        if record_id not in self.records:
+            self.load([record_id])
+        return self.records[record_id]
