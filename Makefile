@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_HOME ?= var/demo
 PORT ?= 8000
+MX_PORT ?= 8001
 
 .PHONY: install demo test test-sqlite lint bench clean assets i18n
 
@@ -15,8 +16,10 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# Two nodes (US :8000, MX :8001) with real and made-up records, synced both ways; the US node also
+# imports all 311,038 UNODC seizures and the MX node pulls what its agreement allows in the background.
 demo: install
-	VINCULO_HOME=$(DEMO_HOME) PORT=$(PORT) BIN=$(BIN) sh scripts/demo.sh
+	$(BIN)/vinculo demo --dir $(DEMO_HOME) --full-unodc --us-port $(PORT) --mx-port $(MX_PORT)
 
 test: install
 	$(BIN)/pytest

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -25,6 +24,7 @@ from vinculo.records.importers import unodc
 from vinculo.records.importers.rows import Unknowns
 from vinculo.records.importers.service import import_rows
 from vinculo.records.query import build_filters
+from vinculo.records.types import RECORD_TYPES
 
 UNODC = Path(__file__).resolve().parents[2] / "examples" / "data" / "drug-trafficking-unodc.zip"
 PASSWORDS = {"analyst": "demo-analyst-pass", "supervisor": "demo-supervisor-pass", "admin": "demo-admin-pass",
@@ -133,9 +133,8 @@ def _link(us: Node, mx: Node, us_url: str, mx_url: str) -> None:
 
 def _seen_by(node: Node, partner: str, say) -> None:  # noqa: ANN001
     sup = Actor("demo", "supervisor", node.id)
-    page = records.list_records(node, sup, build_filters(origin=partner), None, 500)
-    kinds = Counter(i["type"] for i in page.items)
-    say(f"  {node.id} now holds from {partner}: " + ", ".join(f"{n} {t}" for t, n in sorted(kinds.items())))
+    kinds = {t: records.count_records(node, sup, build_filters(type_=t, origin=partner)) for t in RECORD_TYPES}
+    say(f"  {node.id} now holds from {partner}: " + ", ".join(f"{n} {t}" for t, n in sorted(kinds.items()) if n))
 
 
 def _why(node: Node, record_id: str, say) -> None:  # noqa: ANN001
@@ -147,7 +146,7 @@ def _why(node: Node, record_id: str, say) -> None:  # noqa: ANN001
 
 
 def run(root: Path, us_port: int = 8000, mx_port: int = 8001, full_unodc: bool = False, serve: bool = True,
-        interval: int = 30, say=print) -> None:  # noqa: ANN001
+        interval: int = 30, say=print, progress=None) -> None:  # noqa: ANN001
     us = _node(root, "us-demo", "DEA demo node (United States)", "US", say)
     mx = _node(root, "mx-demo", "FGR demo node (México)", "MX", say)
     fresh = records.count_records(us, operator(us.id), build_filters()) == 0
@@ -175,7 +174,8 @@ def run(root: Path, us_port: int = 8000, mx_port: int = 8001, full_unodc: bool =
         if full_unodc:
             say("\nus-demo: importing the whole UNODC file (311,038 seizures); mx-demo pulls them in the background")
             unknowns = Unknowns()
-            report = import_rows(us, operator(us.id), str(UNODC), unodc.parse(UNODC, unknowns), unknowns=unknowns)
+            report = import_rows(us, operator(us.id), str(UNODC), unodc.parse(UNODC, unknowns), unknowns=unknowns,
+                                 progress=progress)
             say(f"us-demo: {report.imported} imported, {report.duplicates} already held")
         say(f"\nus-demo: {us_url}  (API docs {us_url}/docs)    mx-demo: {mx_url}")
         say("log in as " + ", ".join(f"{u} / {p}" for u, p in PASSWORDS.items()) + " on either node")

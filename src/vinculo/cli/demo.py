@@ -15,6 +15,12 @@ def register(app: typer.Typer) -> None:
              serve: bool = typer.Option(True, "--serve/--no-serve", help="Keep both nodes running afterwards."),
              interval: int = typer.Option(30, "--sync-interval")) -> None:
         """Two nodes (US and MX) on loopback: real and made-up records, synced both ways, explained."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         from vinculo.demo import run
 
-        run(directory, us_port, mx_port, full_unodc, serve, interval, say=typer.echo)
+        with Progress(TextColumn("importing UNODC seizures"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      transient=True) as bar:
+            task = bar.add_task("unodc", total=311038)
+            run(directory, us_port, mx_port, full_unodc, serve, interval, say=typer.echo,
+                progress=lambda k: bar.advance(task, k))
