@@ -19,9 +19,9 @@ from vinculo.node.context import Node
 from vinculo.node.keys import public_from_hex
 from vinculo.records import repository as repo
 from vinculo.records.model import ID_RE, format_ts, utcnow
+from vinculo.records.repository import parse_markings
 from vinculo.records.types import BODY_TYPES
 from vinculo.sharing import service as sharing
-from vinculo.sharing.markings import Markings
 from vinculo.store.feed import allocate_seq
 from vinculo.store.tables import partners
 from vinculo.store.tables import record_versions as rv
@@ -59,7 +59,7 @@ def _check(obj: dict, partner: str, keys: dict, relay: frozenset[str]) -> tuple[
     if not isinstance(doc.get("version"), int) or doc["version"] < 1 or not isinstance(doc.get("body"), dict):
         raise Rejected(f"{rid}: bad version or body")
     try:
-        Markings.model_validate(doc.get("markings"))
+        parse_markings(json.dumps(doc.get("markings"), sort_keys=True))
     except ValueError:
         raise Rejected(f"{rid}: bad markings") from None
     origin = doc.get("origin")

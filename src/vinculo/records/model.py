@@ -10,6 +10,7 @@ import hashlib
 import re
 import uuid
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -28,6 +29,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+@lru_cache(maxsize=8192)
 def format_ts(value: dt.datetime) -> str:
     """UTC timestamp as RFC 3339 with microseconds and Z (sortable as text)."""
     if value.tzinfo is None:
@@ -35,6 +37,7 @@ def format_ts(value: dt.datetime) -> str:
     return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+@lru_cache(maxsize=8192)
 def parse_ts(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.timezone.utc)
 

@@ -47,14 +47,14 @@ def document_row(doc: dict, seq: int, content_hash: str, signature: str | None =
 
 
 @lru_cache(maxsize=4096)
-def _markings(text: str) -> Markings:
+def parse_markings(text: str) -> Markings:
     """Markings are immutable and few distinct ones exist: parse each stored form once."""
     return Markings.model_validate(json.loads(text))
 
 
 def from_row(row) -> Record:  # noqa: ANN001
     return Record(row.id, row.type, row.origin, row.version, parse_ts(row.created), parse_ts(row.modified),
-                  _markings(row.markings), json.loads(row.body), row.revoked, row.signature, row.seq)
+                  parse_markings(row.markings), json.loads(row.body), row.revoked, row.signature, row.seq)
 
 
 def insert_rows(conn: Connection, rows: list[dict]) -> None:
