@@ -20,6 +20,9 @@ VENDOR = ROOT / "src" / "vinculo" / "web" / "static" / "vendor"
 COPIES = {
     "htmx.org/dist/htmx.min.js": "htmx.min.js",
     "@picocss/pico/css/pico.min.css": "pico.min.css",
+    # The API's /docs page (Swagger UI), served by the node instead of a CDN.
+    "swagger-ui-dist/swagger-ui-bundle.js": "swagger/swagger-ui-bundle.js",
+    "swagger-ui-dist/swagger-ui.css": "swagger/swagger-ui.css",
 }
 
 
@@ -77,6 +80,7 @@ def mx_states() -> dict:
 
 def main() -> None:
     (VENDOR / "maps").mkdir(parents=True, exist_ok=True)
+    (VENDOR / "swagger").mkdir(parents=True, exist_ok=True)
     for src, dest in COPIES.items():
         shutil.copyfile(MODULES / src, VENDOR / dest)
     for name, build in (("us-states.json", us_states), ("mx-states.json", mx_states)):

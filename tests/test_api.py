@@ -96,3 +96,12 @@ def test_roles_on_routes(api):
 def test_openapi_served(api):
     spec = api.get("/openapi.json").json()
     assert "/api/v1/records" in spec["paths"] and "/api/v1/records/{record_id}/release-preview" in spec["paths"]
+
+
+def test_docs_page_is_served_offline(api):
+    page = api.get("/docs")
+    assert page.status_code == 200 and "swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower() and "http" not in page.text.split("<body")[1]
+    for asset in ("/static/vendor/swagger/swagger-ui-bundle.js", "/static/vendor/swagger/swagger-ui.css",
+                  "/static/vendor/swagger/vinculo-init.js"):
+        assert api.get(asset).status_code == 200

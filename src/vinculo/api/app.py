@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from vinculo import web
-from vinculo.api import cases, federation, graph, problems, records, stats, system
+from vinculo.api import cases, docs, federation, graph, problems, records, stats, system
 from vinculo.api import dashboard as dashboard_api
 from vinculo.api import imports as imports_api
 from vinculo.api import links as links_api
@@ -14,10 +14,11 @@ from vinculo.node.context import Node
 
 
 def create_app(node: Node) -> FastAPI:
-    app = FastAPI(title=f"Vinculo node {node.id}", version="0.1.0",
+    app = FastAPI(title=f"Vinculo node {node.id}", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Records, release decisions and the audit log of one Vinculo node.")
     app.state.node = node
     problems.install(app)
+    app.include_router(docs.router)
     app.include_router(system.router)
     app.include_router(records.router)
     for router in (cases.router, stats.router, graph.router):
