@@ -6,7 +6,6 @@ import csv
 import dataclasses
 import io
 import re
-import time
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -488,12 +487,9 @@ def test_every_alias_resolves_to_its_own_entry():
         assert v.country(c.alpha2) is c and v.country(c.alpha3) is c and v.country(c.name) is c
 
 
-def test_bulk_lookups_are_fast():
-    values = ["Cocaine", "Coca paste", "Heroin", "Kilogram", "Colombia", "Unknown"] * 50_000
-    start = time.perf_counter()
-    for value in values:
-        v.substance(value)
-        v.unit(value)
-        v.country(value)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 5.0, f"900k cached lookups took {elapsed:.2f}s"
+def test_repeated_lookups_return_the_same_entries():
+    # Speed is measured in bench/, not asserted here; this checks the memoised path stays correct.
+    first = [(v.substance(x), v.unit(x), v.country(x)) for x in ("Cocaine", "Kilogram", "Colombia", "Unknown")]
+    for _ in range(3):
+        again = [(v.substance(x), v.unit(x), v.country(x)) for x in ("Cocaine", "Kilogram", "Colombia", "Unknown")]
+        assert again == first
