@@ -30,8 +30,14 @@ test-sqlite: install
 lint: install
 	$(BIN)/ruff check src tests bench
 
+# Every benchmark owed by the issues; each measures its baseline in the same run and prints the ratio.
 bench: install
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/psi.py
+	$(BIN)/python bench/graph.py
+	$(BIN)/python bench/ui.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
