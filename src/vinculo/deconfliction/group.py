@@ -13,12 +13,13 @@ import ctypes
 import hashlib
 import itertools
 import os
-import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import rbcl
+
+from vinculo.sodium import LIB
 
 POINT_BYTES = 32
 SCALAR_BYTES = 32
@@ -29,25 +30,9 @@ PARALLEL_MIN = 1024
 CHUNK = 2048
 """Elements per unit of work handed to a thread (about 75 ms of scalar multiplications)."""
 
-_lib = rbcl._sodium  # the ctypes.CDLL rbcl loaded (libsodium 1.0.18 with ristretto255)
+_lib = LIB
 _from_hash = _lib.crypto_core_ristretto255_from_hash
 _scalarmult = _lib.crypto_scalarmult_ristretto255
-
-
-def _forget_library_file() -> None:
-    """rbcl writes its libsodium to a temporary file on import and never removes it; once the
-    library is mapped the file is not needed (POSIX), so remove it rather than leak 2.7 MB per
-    process in /tmp."""
-    module = sys.modules.get("rbcl._sodium")
-    path = getattr(module, "lib_path", None)
-    if os.name == "posix" and isinstance(path, str) and os.path.exists(path):
-        try:
-            os.unlink(path)
-        except OSError:  # pragma: no cover - another process or a read-only /tmp
-            pass
-
-
-_forget_library_file()
 
 
 class InvalidPoint(ValueError):
