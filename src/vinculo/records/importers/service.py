@@ -71,37 +71,82 @@ def _document_bytes(rid: str, rtype: str, origin: str, ts: str, markings_json: s
             f'"modified":"{ts}","origin":"{origin}","revoked":false,"type":"{rtype}","version":1}}').encode()
 
 
-def _flush(uow, node: Node, batch: list[ParsedRow], report: ImportReport, tree: CompactRange, ts: str,
-           markings_cache: dict) -> None:  # noqa: ANN001
-    ids = [source_id(p.record_type, p.key) for p in batch]
-    known = repo.existing_ids(uow.conn, ids)
-    fresh: list[tuple[str, ParsedRow]] = []
-    seen: set[str] = set()
-    for rid, parsed in zip(ids, batch):
-        if rid in known or rid in seen:
-            report.duplicates += 1
-        else:
-            seen.add(rid)
-            fresh.append((rid, parsed))
-    if not fresh:
-        return
-    first = allocate_seq(uow.conn, len(fresh))
-    rows = []
-    for offset, (rid, p) in enumerate(fresh):
+def _prepare(batch: list[ParsedRow], origin: str, ts: str, markings_cache: dict) -> list[tuple[str, tuple]]:
+    """Everything about a row that does not depend on its sequence number (ids, JSON, hash, facets)."""
+    out = []
+    for p in batch:
+        rid = source_id(p.record_type, p.key)
         key = id(p.markings)
         if key not in markings_cache:
             markings_cache[key] = (p.markings, canonical_json(p.markings).decode())
         markings_json = markings_cache[key][1]
         body_json = dumps_prepared(p.body) if p.prepared else canonical_json(p.body).decode()
-        digest = hashlib.sha256(_document_bytes(rid, p.record_type, node.id, ts, markings_json, body_json)).digest()
-        tree.append(leaf_hash(digest))
+        digest = hashlib.sha256(_document_bytes(rid, p.record_type, origin, ts, markings_json, body_json)).hexdigest()
         f = facets(p.record_type, p.body)
-        rows.append((first + offset, rid, 1, p.record_type, node.id, ts, ts, False, True, markings_json, body_json,
-                     digest.hex(), None, p.markings["tlp"], f.country, f.substance, f.event_date, f.search, ts))
-    repo.insert_tuples(uow.conn, rows)
-    report.imported += len(rows)
-    report.first_seq = report.first_seq or first
-    report.last_seq = first + len(rows) - 1
+        out.append((rid, (rid, 1, p.record_type, origin, ts, ts, False, True, markings_json, body_json, digest, None,
+                          p.markings["tlp"], f.country, f.substance, f.event_date, f.search, ts)))
+    return out
+
+
+class _Writer:
+    """Writes prepared batches: drops ids already held, takes sequence numbers, extends the Merkle tree.
+
+    (A writer thread overlapping the database with parsing was measured slower here: both halves need
+    the GIL most of the time and the machine has two cores.)"""
+
+    def __init__(self, conn, report: ImportReport, tree: CompactRange):  # noqa: ANN001
+        self.conn, self.report, self.tree = conn, report, tree
+
+    def _write(self, prepared: list[tuple[str, tuple]]) -> None:
+        known = repo.existing_ids(self.conn, [rid for rid, _ in prepared])
+        fresh, seen = [], set()
+        for rid, row in prepared:
+            if rid in known or rid in seen:
+                self.report.duplicates += 1
+            else:
+                seen.add(rid)
+                fresh.append(row)
+        if not fresh:
+            return
+        first = allocate_seq(self.conn, len(fresh))
+        rows = []
+        for offset, row in enumerate(fresh):
+            self.tree.append(leaf_hash(bytes.fromhex(row[10])))
+            rows.append((first + offset, *row))
+        repo.insert_tuples(self.conn, rows)
+        self.report.imported += len(rows)
+        self.report.first_seq = self.report.first_seq or first
+        self.report.last_seq = first + len(rows) - 1
+
+    put = _write
+
+
+def _read(rows: Iterable[ParsedRow], report: ImportReport, rejects: list, source: str, skip_invalid: bool,
+          progress: Callable[[int], None] | None, flush: Callable[[list[ParsedRow]], None]) -> None:
+    """Count and sort rows into batches for `flush`; after a bad row (without skip_invalid) only read on."""
+    batch: list[ParsedRow] = []
+    for parsed in rows:
+        report.rows += 1
+        if progress and report.rows % 1000 == 0:
+            progress(1000)
+        if parsed.errors:
+            report.rejected += 1
+            if len(report.errors) < 1000:
+                report.errors.extend(RowError(source, parsed.row, e) for e in parsed.errors)
+            rejects.append((parsed.row, parsed.raw, "; ".join(map(str, parsed.errors))))
+            if not skip_invalid:
+                batch.clear()
+            continue
+        if report.rejected and not skip_invalid:
+            continue  # keep reading only to report errors; nothing will be written
+        batch.append(parsed)
+        if len(batch) >= BATCH:
+            flush(batch)
+            batch = []
+    if progress:
+        progress(report.rows % 1000)
+    if batch and not (report.rejected and not skip_invalid):
+        flush(batch)
 
 
 def import_rows(node: Node, actor: Actor, source: str, rows: Iterable[ParsedRow], *, unknowns: Unknowns | None = None,
@@ -115,31 +160,12 @@ def import_rows(node: Node, actor: Actor, source: str, rows: Iterable[ParsedRow]
     rejects = []
     markings_cache: dict = {}
     with node.uow() as uow:
-        batch: list[ParsedRow] = []
-        for parsed in rows:
-            report.rows += 1
-            if progress and report.rows % 1000 == 0:
-                progress(1000)
-            if parsed.errors:
-                report.rejected += 1
-                if len(report.errors) < 1000:
-                    report.errors.extend(RowError(source, parsed.row, e) for e in parsed.errors)
-                rejects.append((parsed.row, parsed.raw, "; ".join(map(str, parsed.errors))))
-                if not skip_invalid:
-                    batch.clear()
-                continue
-            if report.rejected and not skip_invalid:
-                continue  # keep reading only to report errors; nothing will be written
-            batch.append(parsed)
-            if len(batch) >= BATCH:
-                _flush(uow, node, batch, report, tree, ts, markings_cache)
-                batch.clear()
-        if progress:
-            progress(report.rows % 1000)
+        writer = _Writer(uow.conn, report, tree)
+        _read(rows, report, rejects, source, skip_invalid, progress,
+              lambda batch: writer.put(_prepare(batch, node.id, ts, markings_cache)))
         if report.rejected and not skip_invalid:
             report.imported = 0
             raise ImportFailed(report)  # the transaction rolls back: nothing half-written
-        _flush(uow, node, batch, report, tree, ts, markings_cache)
         report.unknowns = (unknowns or Unknowns()).summary()
         report.root = tree.root().hex() if tree.size else None
         if reject_path is not None and rejects:
