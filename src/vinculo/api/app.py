@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from vinculo import web
 from vinculo.api import cases, docs, federation, graph, problems, records, stats, system
+from vinculo.api import deconfliction as deconfliction_api
 from vinculo.api import dashboard as dashboard_api
 from vinculo.api import imports as imports_api
 from vinculo.api import links as links_api
@@ -28,5 +29,6 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(dashboard_api.router)
     app.include_router(imports_api.router)
     app.include_router(links_api.router)
+    app.include_router(deconfliction_api.router)
     web.install(app)
     return app

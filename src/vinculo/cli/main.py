@@ -12,6 +12,7 @@ from vinculo.cli import graph as graph_cli
 from vinculo.cli import scorecard as scorecard_cli
 from vinculo.cli import stats as stats_cli
 from vinculo.cli import demo as demo_cli
+from vinculo.cli import deconfliction as deconfliction_cli
 from vinculo.cli import imports as imports_cli
 from vinculo.cli import node as node_cli
 from vinculo.cli import partners as partners_cli
@@ -46,6 +47,9 @@ app.add_typer(partners_cli.sync_app, name="sync")
 app.add_typer(cases_cli.app, name="case")
 app.add_typer(stats_cli.app, name="stats")
 app.add_typer(graph_cli.app, name="graph")
+app.add_typer(deconfliction_cli.alerts_app, name="alerts")
+app.add_typer(deconfliction_cli.psi_app, name="psi")
+app.add_typer(deconfliction_cli.selectors_app, name="selectors")
 app.command("scorecard")(scorecard_cli.scorecard)
 
 

@@ -216,6 +216,45 @@ class Note(Body):
     text: LongText
 
 
+class Event(Body):
+    """A planned operation: a time window and a place within a radius, deconflicted before it happens.
+
+    ``begins``/``ends`` are RFC 3339 times with an offset (stored in UTC); the window is at most 31
+    days and the radius at most 50 km, so that its space-time cells stay few (see
+    ``vinculo.deconfliction.events``).
+    """
+
+    kind: Literal["operation", "surveillance", "controlled-delivery", "arrest", "search", "meeting",
+                  "other"] = "operation"
+    begins: str = Field(max_length=40)
+    ends: str = Field(max_length=40)
+    coordinates: Coordinates
+    radius_m: float = Field(ge=1, le=50_000)
+    country: CountryCode | None = None
+    place: ShortText | None = None
+    description: LongText | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "Event":
+        import datetime as _dt  # noqa: PLC0415  (kept local: this module imports no datetime)
+
+        times = {}
+        for name in ("begins", "ends"):
+            try:
+                value = _dt.datetime.fromisoformat(getattr(self, name).replace("Z", "+00:00"))
+            except ValueError:
+                raise ValueError(f"{name}: not an RFC 3339 time (e.g. 2026-07-01T06:00:00-06:00)") from None
+            if value.tzinfo is None:
+                raise ValueError(f"{name}: give the UTC offset (Z or +hh:mm)")
+            times[name] = value.astimezone(_dt.timezone.utc)
+            setattr(self, name, times[name].strftime("%Y-%m-%dT%H:%M:%SZ"))
+        if times["ends"] <= times["begins"]:
+            raise ValueError("ends: the window ends before it begins")
+        if times["ends"] - times["begins"] > _dt.timedelta(days=31):
+            raise ValueError("ends: a window is at most 31 days (split longer operations)")
+        return self
+
+
 from vinculo.cases.body import Case  # noqa: E402  (the case body lives with its state machines)
 
 BODY_TYPES: dict[str, type[Body]] = {
@@ -230,5 +269,6 @@ BODY_TYPES: dict[str, type[Body]] = {
     "relationship": Relationship,
     "note": Note,
     "case": Case,
+    "event": Event,
 }
 RECORD_TYPES = tuple(BODY_TYPES)

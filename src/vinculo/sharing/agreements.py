@@ -26,6 +26,10 @@ class Agreement(BaseModel):
     retention_days: int = Field(default=365, ge=1, le=36500)
     onward_sharing: bool = False
     relay_origins: frozenset[str] = frozenset()
+    psi_max_set_size: int = Field(default=10_000, ge=1, le=1_000_000)
+    """Largest selector set (per key family) the partner may declare in a private matching run."""
+    psi_runs_per_day: int = Field(default=4, ge=0, le=1000)
+    """Private matching runs the partner may take part in per UTC day (0: none)."""
     start: dt.date
     end: dt.date | None = None
 
