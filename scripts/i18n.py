@@ -10,6 +10,7 @@ the UI has no Spanish translation or a .mo is older than its .po.
 
 from __future__ import annotations
 
+import copy
 import sys
 from io import BytesIO
 from pathlib import Path
@@ -49,7 +50,9 @@ def update(template: Catalog) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():
             catalog = read(locale)
-            catalog.update(template, no_fuzzy_matching=True)
+            # each catalog gets its own copy: update() shares the template's new messages, and English
+            # fills them in below (which would otherwise leak English into the Spanish catalog)
+            catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
             catalog.obsolete.clear()
         else:
             catalog = Catalog(locale=locale, project="vinculo", charset="utf-8")

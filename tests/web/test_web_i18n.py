@@ -45,3 +45,20 @@ def test_every_field_of_the_core_types_has_a_label():
         for i in forms.body_inputs(record_type):
             assert i.name in labels.FIELDS, f"{record_type}.{i.name} has no translatable label"
     assert translations("es").gettext(labels.FIELDS["date"]) == "Fecha"
+
+
+def test_updating_the_catalogs_leaves_new_spanish_strings_untranslated(tmp_path, monkeypatch):
+    """English fills new strings with themselves; Spanish must get them empty (to be translated)."""
+    import shutil
+
+    from babel.messages.catalog import Catalog
+
+    tool = _tool()
+    shutil.copytree(LOCALE_DIR, tmp_path / "locale")
+    monkeypatch.setattr(tool, "LOCALES", tmp_path / "locale")
+    template = tool.extract()
+    template.add("A string added by a test")
+    tool.update(template)
+    assert {m.id: m.string for m in tool.read("en")}["A string added by a test"] == "A string added by a test"
+    assert {m.id: m.string for m in tool.read("es")}["A string added by a test"] == ""
+    assert isinstance(template, Catalog)

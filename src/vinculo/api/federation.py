@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from vinculo.accounts.model import Actor
 from vinculo.api.deps import current_actor, get_node
-from vinculo.federation import receipts, sync
+from vinculo.federation import overview, receipts, sync
 from vinculo.federation.agreements import update_agreement
 from vinculo.federation.partners import PartnerAuthError, authenticate_partner
+from vinculo.federation.preview import preview_agreement
 from vinculo.federation.taxii_server import _credential
 from vinculo.node.context import Node
 from vinculo.records.service import Forbidden
@@ -43,12 +44,19 @@ def post_receipts(data: ReceiptsIn, request: Request, node: Node = Depends(get_n
 @router.get("/partners")
 def partners(node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict:
     _admin(actor)
-    with node.engine.connect() as conn:
-        items = sharing.list_partners(conn)
-        for p in items:
-            agreement = sharing.current_agreement(conn, p["node_id"])
-            p["agreement"] = agreement.model_dump(mode="json") if agreement else None
-    return {"partners": items, "sync": sync.status(node)}
+    return {"partners": overview.partners_overview(node, actor), "sync": sync.status(node)}
+
+
+@router.get("/partners/{partner}")
+def partner(partner: str, node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict:
+    return overview.partner_detail(node, actor, partner)
+
+
+@router.post("/partners/{partner}/agreement/preview")
+def agreement_preview(partner: str, terms: dict[str, Any], limit: int = Query(20, ge=1, le=200),
+                      node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict:
+    """What the draft terms would release: decisions for the most recent records, and withdrawals."""
+    return preview_agreement(node, actor, partner, terms, limit)
 
 
 @router.get("/partners/{partner}/agreements")

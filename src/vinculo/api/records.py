@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from vinculo.accounts.model import Actor
 from vinculo.api.deps import current_actor, get_node
+from vinculo.federation.provenance import origin_signature
 from vinculo.node.context import Node
 from vinculo.records import service
 from vinculo.records.query import build_filters
@@ -91,3 +92,11 @@ def versions(record_id: str, node: Node = Depends(get_node), actor: Actor = Depe
 @router.get("/records/{record_id}/release-preview")
 def preview(record_id: str, node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict:
     return service.preview_stored(node, actor, record_id)
+
+
+@router.get("/records/{record_id}/signature")
+def signature(record_id: str, node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict:
+    """The origin signature status of the version held (local, verified, unsigned, no-key, invalid)."""
+    record, _ = service.get_record(node, actor, record_id)
+    return {"id": record.id, "version": record.version, "origin": record.origin,
+            "changeable": service.changeable(node, actor, record.origin, record.revoked), **origin_signature(node, record)}

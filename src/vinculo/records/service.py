@@ -84,6 +84,12 @@ def _current_own(uow, node: Node, record_id: str) -> Record:  # noqa: ANN001
     return found
 
 
+def changeable(node: Node, actor: Actor, origin: str, revoked: bool = False) -> bool:
+    """Whether `actor` may make a new version of a record from `origin` here (only the origin changes its
+    records; revoked ones never change)."""
+    return actor.may("records.write") and origin == node.id and not revoked
+
+
 def update_record(node: Node, actor: Actor, record_id: str, body: dict, markings: dict | None = None,
                   expected_version: int | None = None) -> Record:
     _require(actor, "records.write")

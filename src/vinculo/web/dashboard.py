@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from vinculo.accounts.model import Actor
+from vinculo.cases import service as cases
 from vinculo.records import dashboard, vocabulary
 from vinculo.web import charts, maps
 from vinculo.web.common import WebRoute
@@ -29,5 +30,6 @@ def home(request: Request, actor: Actor = Depends(web_actor)) -> Response:
     state_maps = [maps.state_map(c, counts.areas.get("seizure", {}), counts.areas.get("lab", {}))
                   for c in dashboard.MAP_COUNTRIES] if counts.readable else []
     partner_records = dashboard.recent_partner_records(node, actor)
+    overdue = cases.case_alerts(node, actor) if actor.may("records.read") else None
     return render(request, "dashboard.html", counts=counts, trends=trends, state_maps=state_maps,
-                  partner_records=partner_records)
+                  partner_records=partner_records, overdue=overdue)

@@ -58,9 +58,15 @@ def _values(form: FormData) -> dict[str, str]:
 
 
 @router.get("/records/new")
-def new_form(request: Request, type: str = "seizure", actor: Actor = Depends(web_actor)) -> Response:
-    return _page(request, _type(type), {"markings.tlp": "amber", "markings.handling": "H0",
-                                        "markings.reliability": "X", "markings.accuracy": "4"}, [], None)
+def new_form(request: Request, type: str = "seizure", about: str = "", actor: Actor = Depends(web_actor)) -> Response:
+    values = {"markings.tlp": "amber", "markings.handling": "H0", "markings.reliability": "X",
+              "markings.accuracy": "4"}
+    if about and type == "note":  # a note about another record (a partner's): shared back to its origin
+        record, _ = service.get_record(request.app.state.node, actor, about)
+        values |= {"about_refs": record.id, "kind": "confirmation"}
+        if record.origin in _partners(request.app.state.node):
+            values["markings.partners"] = record.origin
+    return _page(request, _type(type), values, [], None)
 
 
 @router.post("/records/new")

@@ -13,6 +13,7 @@ TYPES = {
     "seizure": N_("Seizure"), "shipment": N_("Chemical shipment"), "lab": N_("Laboratory"),
     "person": N_("Person"), "organization": N_("Organisation"), "vehicle": N_("Vehicle"), "phone": N_("Phone"),
     "location": N_("Location"), "relationship": N_("Relationship"), "note": N_("Note"), "case": N_("Case"),
+    "event": N_("Event"),
 }
 
 ROLES = {"analyst": N_("Analyst"), "supervisor": N_("Supervisor"), "admin": N_("Administrator"),
@@ -57,13 +58,58 @@ FIELDS = {
     "carrier": N_("Carrier"), "relationship_type": N_("Relationship type"), "source_ref": N_("From record"),
     "target_ref": N_("To record"), "start": N_("Start"), "end": N_("End"), "about_refs": N_("About records"),
     "text": N_("Text"), "category": N_("Category"),
+    "reference": N_("Reference"), "treaty": N_("Treaty"), "requesting_country": N_("Requesting country"),
+    "requested_country": N_("Requested country"), "subject": N_("Subject"), "charges": N_("Charges"),
+    "red_notice": N_("Red Notice"), "death_penalty_possible": N_("Death penalty possible"),
+    "assurances": N_("Assurances"), "params": N_("Rule settings"), "extensions": N_("Extensions"),
+    "state": N_("Stage"), "history": N_("History"), "events": N_("Events"),
+    "requesting_node": N_("Requesting node"), "requested_node": N_("Requested node"),
+    "subject_refs": N_("Subject records"), "reason": N_("Reason"), "to": N_("Next stage"),
+    "from_state": N_("From stage"), "to_state": N_("To stage"), "at": N_("On"), "note": N_("Note"),
+    "given_on": N_("Given on"), "given_by": N_("Given by"),
     "markings.tlp": N_("TLP"), "markings.handling": N_("Handling"), "markings.handling_text": N_("Handling conditions"),
     "markings.reliability": N_("Source reliability"), "markings.accuracy": N_("Information accuracy"),
     "markings.partners": N_("Named recipients (partners)"),
 }
 
+CASE_KINDS = {
+    "treaty_extradition": N_("Extradition under treaty"), "provisional_arrest_request": N_("Provisional arrest request"),
+    "temporary_surrender": N_("Temporary surrender"), "deportation_expulsion": N_("Deportation or expulsion"),
+    "extra_treaty_transfer": N_("Transfer outside the treaty"), "information_request": N_("Information request"),
+    "mla_request": N_("Mutual legal assistance request"), "joint_operation_request": N_("Joint operation request"),
+}
+
+CASE_STATES = {
+    "requested": N_("Requested"), "provisional_arrest": N_("Provisional arrest requested"),
+    "arrested": N_("Arrested"), "formal_request_received": N_("Formal request received"), "hearing": N_("Hearing"),
+    "judicial_opinion": N_("Judicial opinion"), "executive_decision": N_("Extradition granted"),
+    "amparo": N_("Amparo"), "habeas_corpus": N_("Habeas corpus"), "surrender_ordered": N_("Surrender ordered"),
+    "surrendered": N_("Surrendered"), "refused": N_("Refused"), "withdrawn": N_("Withdrawn"),
+    "released": N_("Released"), "granted": N_("Granted"), "formal_request_presented": N_("Formal request presented"),
+    "lapsed": N_("Lapsed"), "surrendered_temporarily": N_("Surrendered temporarily"), "returned": N_("Returned"),
+    "initiated": N_("Initiated"), "detained": N_("Detained"), "order_issued": N_("Order issued"),
+    "appealed": N_("Appealed"), "removed": N_("Removed"), "cancelled": N_("Cancelled"), "proposed": N_("Proposed"),
+    "authorized": N_("Authorised"), "suspended": N_("Suspended"), "transferred": N_("Transferred"),
+    "rejected": N_("Rejected"), "received": N_("Received"), "acknowledged": N_("Acknowledged"),
+    "awaiting_clarification": N_("Awaiting clarification"), "answered": N_("Answered"),
+    "under_review": N_("Under review"), "returned_for_clarification": N_("Returned for clarification"),
+    "accepted": N_("Accepted"), "executing": N_("Executing"), "executed": N_("Executed"),
+    "partially_executed": N_("Partially executed"), "approved": N_("Approved"), "active": N_("Active"),
+    "concluded": N_("Concluded"),
+    "evidence_closed": N_("Evidence closed"), "objections_filed": N_("Objections filed"),
+    "report_delivered": N_("Report delivered"),
+}
+
+NOTE_KINDS = {"note": N_("Note"), "confirmation": N_("Confirmation"), "response": N_("Response"),
+              "correction": N_("Correction"), "status": N_("Status update"),
+              "documents-requested": N_("Documents requested")}
+
 KINDS = {"type": TYPES, "role": ROLES, "tlp": TLP, "handling": HANDLING, "reliability": RELIABILITY,
-         "accuracy": ACCURACY, "field": FIELDS}
+         "accuracy": ACCURACY, "field": FIELDS,
+         "case_kind": CASE_KINDS, "case_state": CASE_STATES, "note_kind": NOTE_KINDS}
+
+
+HUMANISED = ("field", "case_state")
 
 
 def label(kind: str, value: object, locale: str) -> str:
@@ -71,5 +117,5 @@ def label(kind: str, value: object, locale: str) -> str:
     key = str(value)
     msgid = KINDS.get(kind, {}).get(key)
     if msgid is None:
-        return key.rsplit(".", 1)[-1].replace("_", " ").capitalize() if kind == "field" else key
+        return key.rsplit(".", 1)[-1].replace("_", " ").capitalize() if kind in HUMANISED else key
     return translations(locale).gettext(msgid)

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from vinculo.accounts.model import Actor
+from vinculo.federation.provenance import origin_signature
 from vinculo.records import service, vocabulary
 from vinculo.records.links import linked_records
 from vinculo.records.model import ID_RE, RecordInvalid
@@ -62,7 +63,10 @@ def record_detail(record_id: str, request: Request, actor: Actor = Depends(web_a
     versions = service.history(node, actor, record_id)
     links = linked_records(node, actor, record_id)
     return render(request, "record.html", record=record, view=decision.view, decision=decision,
-                  versions=list(reversed(versions)), links=links, is_ref=is_ref)
+                  versions=list(reversed(versions)), links=links, is_ref=is_ref,
+                  signature=origin_signature(node, record),
+                  changeable=service.changeable(node, actor, record.origin, record.revoked),
+                  may_note=actor.may("records.write"))
 
 
 @router.get("/records/{record_id}/release")

@@ -41,6 +41,10 @@ def nav(actor: object) -> list[tuple[str, str]]:
         items.append(("/records/new", "new"))
     if may("records.import"):
         items.append(("/import", "import"))
+    if may("records.read"):
+        items += [("/cases", "cases"), ("/graph", "graph")]
+    if may("node.manage"):
+        items.append(("/partners", "partners"))
     if may("audit.read"):
         items.append(("/audit", "audit"))
     return items

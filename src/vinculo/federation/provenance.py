@@ -1,0 +1,38 @@
+"""Where a held record version came from: this node, or a partner whose signature was verified."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from vinculo.federation.signing import verify_document
+from vinculo.node.context import Node
+from vinculo.node.keys import public_from_hex
+from vinculo.records.model import Record
+from vinculo.store.tables import partners
+from vinculo.store.tables import record_versions as rv
+
+
+def origin_signature(node: Node, record: Record) -> dict:
+    """The signature status of `record` as held here.
+
+    ``status``: ``local`` (recorded on this node; signed when released), ``verified`` (signed by its
+    origin, verified against the pinned key on receipt and again now), ``unsigned``, ``no-key`` (the
+    origin is no longer a known partner), ``withdrawn`` (a tombstone: the content was dropped) or
+    ``invalid`` (does not verify against the pinned key).
+    """
+    if record.origin == node.id:
+        return {"status": "local", "signer": node.id, "received": None}
+    with node.engine.connect() as conn:
+        key = conn.execute(select(partners.c.public_key).where(partners.c.node_id == record.origin)).scalar()
+        received = conn.execute(
+            select(rv.c.added).where(rv.c.id == record.id, rv.c.version == record.version)
+        ).scalar()
+    out = {"signer": record.origin, "received": received}
+    if record.revoked and not record.body:
+        return out | {"status": "withdrawn"}
+    if not record.signature:
+        return out | {"status": "unsigned"}
+    if key is None:
+        return out | {"status": "no-key"}
+    ok = verify_document(public_from_hex(key), record.document(), record.signature)
+    return out | {"status": "verified" if ok else "invalid"}
