@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import Path as Path_
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from vinculo.accounts.model import Actor
@@ -116,6 +117,21 @@ def assurance(case_id: str, data: AssuranceIn, node: Node = Depends(get_node),
 @router.post("/cases/{case_id}/answers", status_code=201)
 def answer(case_id: str, data: AnswerIn, node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict:
     return _doc(service.answer_case(node, actor, case_id, data.text, data.kind, data.markings))
+
+
+@router.get("/scorecard/plot.{fmt}", response_model=None)
+def scorecard_plot(fmt: str = Path_(..., pattern="^(png|svg)$"), partner: str = Query(...),
+                   period: str = Query(...), chart: str = Query("shared", description="shared, requests or extradition"),
+                   today: dt.date | None = None, node: Node = Depends(get_node),
+                   actor: Actor = Depends(current_actor)) -> Response:
+    """A scorecard trend plot as PNG or SVG (the figures of GET /scorecard, month by month)."""
+    from vinculo.cases import plots  # matplotlib loads on the first plot
+
+    if chart not in plots.CHARTS:
+        raise ValueError(f"chart: one of {', '.join(plots.CHARTS)}, not {chart!r}")
+    card = compute_scorecard(node, actor, partner, period, today)
+    media = "image/png" if fmt == "png" else "image/svg+xml"
+    return Response(plots.render(card, chart, fmt), media_type=media)
 
 
 @router.get("/scorecard")

@@ -7,7 +7,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from vinculo.accounts.model import Actor
 from vinculo.api.deps import current_actor, get_node
-from vinculo.graph import export, service
+from vinculo.graph import explore, export, service
 from vinculo.graph.service import GraphResult
 from vinculo.node.context import Node
 
@@ -26,8 +26,13 @@ def _out(result: GraphResult, fmt: str) -> dict | Response:
 
 @router.get("/neighbours/{record_id}", response_model=None)
 def neighbours(record_id: str, depth: int = Query(2, ge=0, le=6), max_nodes: int = Query(5000, ge=1, le=100000),
+               types: list[str] = Query([], description="only these record types (repeat, or comma-separated)"),
+               expand: list[str] = Query(default=[], description="records opened one hop further"),
                format: str = Format, node: Node = Depends(get_node),
                actor: Actor = Depends(current_actor)) -> dict | Response:
+    kinds = [t.strip() for given in types for t in given.split(",") if t.strip()]
+    if kinds or expand:
+        return _out(explore.explore(node, actor, record_id, depth, kinds, expand, max_nodes), format)
     return _out(service.neighbourhood(node, actor, record_id, depth, max_nodes), format)
 
 

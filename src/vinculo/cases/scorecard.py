@@ -166,6 +166,8 @@ def compute(local: str, partner: str, period: Period, shared: list[Shared], case
                  and c["body"].get("requested_node") == partner]
     in_cases = [c for c in cases if c["body"].get("requesting_node") == partner
                 and c["body"].get("requested_node") == local]
+    from vinculo.cases.trends import trends  # (it builds on this module's helpers)
+
     in_period = [(a, p) for a, p, at in psi if p == partner and period.has(at.date())]
     hits = sum(1 for a, _ in in_period if a == "psi.hit")
     follow = sum(1 for a, _ in in_period if a == "psi.followup")
@@ -177,6 +179,7 @@ def compute(local: str, partner: str, period: Period, shared: list[Shared], case
         "in": {"shared": _shared(shared, "in", period), "requests": _requests(in_cases, answers, period, today),
                "extradition": _pipeline(in_cases, period, today)},
         "psi": {"hits": hits, "followed_up": follow},
+        "trends": trends(period, shared, out_cases, in_cases, answers, min(today, period.end)),
         "derived_from": ["audit:release", "audit:receive", "audit:psi.hit", "audit:psi.followup",
                          "records:case", "records:note(kind=response)"],
     }

@@ -1,7 +1,9 @@
 """The edge index (``graph_edges``) and batched reads of edges and records for traversals.
 
 The index is derived from ``relationship`` records: :func:`sync` catches up from the change feed
-(`graph_state.last_seq`), so it follows every writer (API, importers, federation) without hooks.
+(`graph_state.last_seq`), so it follows every writer (API, importers, federation) without hooks. The
+neighbourhood and path searches use the in-memory adjacency (:mod:`vinculo.graph.memory`) instead; this
+table serves groups, chains and the exact (release-per-record) searches.
 """
 
 from __future__ import annotations
@@ -10,16 +12,19 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, insert, select, update
+import sqlalchemy as sa
+from sqlalchemy import Connection, delete, func, insert, select, update
 
+from vinculo.graph.rows import relationship_columns
 from vinculo.records.model import Record, parse_ts
 from vinculo.sharing.markings import Markings
+from vinculo.store import feed
 from vinculo.store.tables import record_versions as rv
 from vinculo.store.tables_graph import graph_edges as ge
 from vinculo.store.tables_graph import graph_state
 
 CHUNK = 500  # ids per IN (...) query
-SYNC_BATCH = 20000
+BULK = 50_000  # a first build at least this large builds the lookup indexes after the rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,43 +38,50 @@ class Edge:
         return self.target if node_id == self.source else self.source
 
 
-def _type_of(record_id: str) -> str:
-    return record_id.split("--", 1)[0]
+def _source_type(conn: Connection, ref: sa.ColumnElement) -> sa.ColumnElement:
+    if conn.dialect.name == "postgresql":
+        return func.split_part(ref, "--", 1)
+    return func.substr(ref, 1, func.instr(ref, "--") - 1)
 
 
 def sync(conn: Connection) -> int:
-    """Bring the edge index up to date with the relationship records; return how many changed."""
-    row = conn.execute(select(graph_state.c.last_seq).where(graph_state.c.id == 1)).first()
+    """Bring the edge index up to date with the relationship records; return how many edges were written.
+
+    All in SQL: the edges of relationships changed since ``graph_state.last_seq`` are deleted, and their
+    current versions inserted with one ``INSERT ... SELECT`` (fields extracted from the JSON body by the
+    database). A first build of a large index drops the two lookup indexes and builds them after."""
+    state = select(graph_state.c.last_seq).where(graph_state.c.id == 1)
+    row = conn.execute(state).first()
+    upto = feed.last_seq(conn)
+    if row is not None and upto <= row.last_seq:
+        return 0  # up to date: no lock taken
     if row is None:
         conn.execute(insert(graph_state).values(id=1, last_seq=0))
         last = 0
-    else:
-        last = row.last_seq
-    changed = 0
-    while True:
-        rows = conn.execute(
-            select(rv.c.seq, rv.c.id, rv.c.body, rv.c.revoked)
-            .where(rv.c.current.is_(True), rv.c.type == "relationship", rv.c.seq > last)
-            .order_by(rv.c.seq).limit(SYNC_BATCH)).all()
-        if not rows:
-            break
-        ids = [r.id for r in rows]
-        for i in range(0, len(ids), CHUNK):
-            conn.execute(delete(ge).where(ge.c.rel_id.in_(ids[i : i + CHUNK])))
-        fresh = []
-        for r in rows:
-            if r.revoked:
-                continue
-            body = json.loads(r.body)
-            src, dst = body["source_ref"], body["target_ref"]
-            fresh.append({"rel_id": r.id, "source": src, "target": dst, "rel_type": body["relationship_type"],
-                          "source_type": _type_of(src), "target_type": _type_of(dst)})
-        if fresh:
-            conn.execute(insert(ge), fresh)
-        changed += len(rows)
-        last = rows[-1].seq
-        conn.execute(update(graph_state).where(graph_state.c.id == 1).values(last_seq=last))
-    return changed
+    else:  # lock the position (PostgreSQL) so two writers do not insert the same edges
+        last = conn.execute(state.with_for_update()).scalar_one()
+        if upto <= last:
+            return 0
+    changed = sa.and_(rv.c.type == "relationship", rv.c.seq > last, rv.c.seq <= upto)
+    empty = conn.execute(select(ge.c.rel_id).limit(1)).first() is None
+    if not empty:
+        conn.execute(delete(ge).where(ge.c.rel_id.in_(select(rv.c.id).where(changed))))
+    bulk = empty and conn.execute(select(func.count()).select_from(
+        select(rv.c.seq).where(changed).limit(BULK).subquery())).scalar_one() >= BULK
+    if bulk:
+        for ix in ge.indexes:
+            ix.drop(conn)
+    src, dst, rtype = relationship_columns(conn)
+    query = select(rv.c.id, src, dst, rtype, _source_type(conn, src), _source_type(conn, dst)).where(
+        changed, rv.c.current.is_(True), rv.c.revoked.is_(False)).order_by(rv.c.id)  # key order: B-tree appends
+    written = conn.execute(insert(ge).from_select(
+        ["rel_id", "source", "target", "rel_type", "source_type", "target_type"], query),
+        execution_options={"preserve_rowcount": True}).rowcount
+    if bulk:
+        for ix in ge.indexes:
+            ix.create(conn)
+    conn.execute(update(graph_state).where(graph_state.c.id == 1).values(last_seq=upto))
+    return max(written, 0)
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:

@@ -9,63 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection
-
 from vinculo.accounts.model import Actor
 from vinculo.audit.events import AuditEvent
-from vinculo.graph import index, traverse
-from vinculo.graph.index import Edge, RecordCache
+from vinculo.graph import checked, index, traverse
+from vinculo.graph.index import Edge
+from vinculo.graph.visible import Visible
 from vinculo.node.context import Node
 from vinculo.records.model import FieldError, RecordInvalid, id_type
 from vinculo.records.service import Forbidden, NotFound
-from vinculo.sharing.release import Audience, Release, release
 
 CHAIN = ("shipment", "lab", "seizure", "organization")
-_EDGE_FIELDS = {"body", "source_ref", "target_ref", "relationship_type"}
-
-
-class Visible:
-    """The graph as one audience may see it; decisions are made once per record and query."""
-
-    def __init__(self, conn: Connection, audience: Audience) -> None:
-        self.conn = conn
-        self.audience = audience
-        self.cache = RecordCache(conn)
-        self.decisions: dict[str, Release | None] = {}
-
-    def decision(self, record_id: str) -> Release | None:
-        if record_id not in self.decisions:
-            record = self.cache.get(record_id)
-            self.decisions[record_id] = None if record is None else release(record, self.audience)
-        return self.decisions[record_id]
-
-    def node_ok(self, record_id: str) -> bool:
-        d = self.decision(record_id)
-        return d is not None and d.allowed
-
-    def edge_ok(self, edge: Edge) -> bool:
-        d = self.decision(edge.rel_id)
-        if d is None or not d.allowed or _EDGE_FIELDS & set(d.withheld):
-            return False
-        return self.node_ok(edge.source) and self.node_ok(edge.target)
-
-    def expand(self, frontier: list[str]) -> dict[str, list[tuple[Edge, str]]]:
-        edges = index.edges_of(self.conn, frontier)
-        self.cache.load([e.rel_id for e in edges] + [e.source for e in edges] + [e.target for e in edges])
-        wanted = set(frontier)
-        out: dict[str, list[tuple[Edge, str]]] = {}
-        for edge in edges:
-            if not self.edge_ok(edge):
-                continue
-            for end in (edge.source, edge.target):
-                if end in wanted:
-                    out.setdefault(end, []).append((edge, edge.other(end)))
-        return out
-
-    def view(self, record_id: str) -> dict:
-        d = self.decision(record_id)
-        assert d is not None and d.view is not None
-        return d.view
 
 
 @dataclass(frozen=True)
@@ -140,7 +93,7 @@ def neighbourhood(node: Node, actor: Actor, record_id: str, k: int = 2, max_node
 
     def work(vis: Visible) -> GraphResult:
         _start(vis, record_id)
-        g = traverse.neighbourhood(vis.expand, record_id, k, max_nodes)
+        g = checked.neighbourhood(node.engine, vis, record_id, k, max_nodes)
         return _result(vis, g.depth, list(g.edges.values()), g.truncated)
 
     return _run(node, actor, "neighbourhood", record_id, {"k": k}, work)
@@ -154,7 +107,7 @@ def path(node: Node, actor: Actor, a: str, b: str, max_depth: int = 12) -> Graph
     def work(vis: Visible) -> GraphResult:
         _start(vis, a)
         _start(vis, b)
-        found = traverse.shortest_path(vis.expand, a, b, max_depth)
+        found = checked.shortest_path(node.engine, vis, a, b, max_depth)
         if found is None:
             return GraphResult([], [], paths=[])
         nodes, edges = found

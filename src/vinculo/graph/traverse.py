@@ -31,7 +31,7 @@ def neighbourhood(expand: Expand, start: str, k: int, max_nodes: int = 5000) -> 
         if not frontier:
             break
         nxt: list[str] = []
-        for node, pairs in expand(frontier).items():
+        for pairs in expand(frontier).values():
             for edge, other in pairs:
                 if other not in g.depth:
                     if len(g.depth) >= max_nodes:
@@ -43,7 +43,7 @@ def neighbourhood(expand: Expand, start: str, k: int, max_nodes: int = 5000) -> 
         frontier = nxt
     if k > 0 and frontier and not g.truncated:
         # edges among the outermost ring (found only when expanding it) complete the induced subgraph
-        for node, pairs in expand(frontier).items():
+        for pairs in expand(frontier).values():
             for edge, other in pairs:
                 if other in g.depth:
                     g.edges[edge.rel_id] = edge
