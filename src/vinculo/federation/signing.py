@@ -18,7 +18,7 @@ from vinculo.sodium import ed25519_sign, ed25519_verify
 
 _RAW = serialization.Encoding.Raw
 _secrets: dict[int, tuple[Ed25519PrivateKey, bytes]] = {}
-_WORKERS = max(1, min(4, os.cpu_count() or 1))
+_WORKERS = int(os.environ.get("VINCULO_VERIFY_THREADS", "0")) or max(1, min(4, os.cpu_count() or 1))
 _pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="vinculo-verify") if _WORKERS > 1 else None
 PARALLEL_MIN = 64
 
