@@ -93,7 +93,7 @@ def _visible(conn: Connection, rule: VisibleRule) -> sa.ColumnElement:
         if allowed == all_handlings:
             terms.append(rv.c.tlp == tlp.value)
         elif allowed:
-            terms.append(sa.and_(rv.c.tlp == tlp.value, _json_text(conn, rv.c.markings, "handling").in_(sorted(allowed))))
+            terms.append(sa.and_(rv.c.tlp == tlp.value, rv.c.handling.in_(sorted(allowed))))
     return sa.or_(*terms) if terms else sa.false()
 
 

@@ -40,7 +40,8 @@ def document_row(doc: dict, seq: int, content_hash: str, signature: str | None =
         "created": doc["created"], "modified": doc["modified"], "revoked": doc["revoked"], "current": current,
         "markings": json.dumps(doc["markings"], ensure_ascii=False),
         "body": json.dumps(doc["body"], ensure_ascii=False), "content_hash": content_hash,
-        "signature": signature, "tlp": doc["markings"]["tlp"], "country": f.country,
+        "signature": signature, "tlp": doc["markings"]["tlp"], "handling": doc["markings"]["handling"],
+        "country": f.country,
         "substance": f.substance, "event_date": f.event_date, "search": f.search,
         "added": added or format_ts(utcnow()),
     }
@@ -63,7 +64,7 @@ def insert_rows(conn: Connection, rows: list[dict]) -> None:
 
 
 _COLUMNS = ("seq", "id", "version", "type", "origin", "created", "modified", "revoked", "current", "markings", "body",
-            "content_hash", "signature", "tlp", "country", "substance", "event_date", "search", "added")
+            "content_hash", "signature", "tlp", "handling", "country", "substance", "event_date", "search", "added")
 
 
 def _marks(conn: Connection, n: int) -> str:

@@ -87,6 +87,7 @@ record_versions = Table(
     Column("content_hash", String(64), nullable=False),
     Column("signature", String(128), nullable=True),
     Column("tlp", String(16), nullable=False),
+    Column("handling", String(2), nullable=False),
     Column("country", String(2), nullable=True),
     Column("substance", String(64), nullable=True),
     Column("event_date", String(10), nullable=True),
@@ -99,6 +100,8 @@ record_versions = Table(
     Index("ix_rv_substance_seq", "substance", "seq"),
     Index("ix_rv_event_date", "event_date"),
     Index("ix_rv_origin_seq", "origin", "seq"),
+    # Covers the dashboard counts (which markings a role may read, by substance and month).
+    Index("ix_rv_counts", "type", "current", "revoked", "tlp", "handling", "substance", "event_date"),
 )
 
 audit_log = Table(

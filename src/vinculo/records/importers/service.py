@@ -84,7 +84,8 @@ def _prepare(batch: list[ParsedRow], origin: str, ts: str, markings_cache: dict)
         digest = hashlib.sha256(_document_bytes(rid, p.record_type, origin, ts, markings_json, body_json)).hexdigest()
         f = facets(p.record_type, p.body)
         out.append((rid, (rid, 1, p.record_type, origin, ts, ts, False, True, markings_json, body_json, digest, None,
-                          p.markings["tlp"], f.country, f.substance, f.event_date, f.search, ts)))
+                          p.markings["tlp"], p.markings.get("handling", "H0"), f.country, f.substance,
+                          f.event_date, f.search, ts)))
     return out
 
 

@@ -21,12 +21,14 @@ from vinculo.canonical import jcs_number
 from vinculo.records import vocabulary
 from vinculo.records.importers.rows import ParsedRow, Unknowns
 from vinculo.records.model import FieldError
+from vinculo.sharing.markings import Markings
 
 DATASET = "unodc-ids"
 COLUMNS = ("REGION", "SUBREGION", "COUNTRY", "ADMINISTRATIVE_DIVISION", "PLACE", "SEIZURE_DATE", "DRUG_NAME",
            "AMOUNT", "DRUG_UNIT", "HIDING_PLACE", "INSTALLATION", "TRANSPORT", "PRODUCING_COUNTRY",
            "DEPARTURE_COUNTRY", "DESTINATION_COUNTRY", "ROUTING")
-MARKINGS = {"tlp": "clear", "handling": "H0", "reliability": "B", "accuracy": 2}
+# Public data published by UNODC from member states' reports: TLP:CLEAR, mostly reliable, corroborated.
+MARKINGS = Markings(tlp="clear", handling="H0", reliability="B", accuracy=2).to_json()
 _BLANK = frozenset({"", "unknown", "n/a", "na", "-", "not known", "various", "unspecified"})
 _TODAY = dt.date.today()
 

@@ -69,6 +69,7 @@ def upgrade() -> None:
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('signature', sa.String(length=128), nullable=True),
     sa.Column('tlp', sa.String(length=16), nullable=False),
+    sa.Column('handling', sa.String(length=2), nullable=False),
     sa.Column('country', sa.String(length=2), nullable=True),
     sa.Column('substance', sa.String(length=64), nullable=True),
     sa.Column('event_date', sa.String(length=10), nullable=True),
@@ -83,6 +84,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_rv_substance_seq', ['substance', 'seq'], unique=False)
         batch_op.create_index('ix_rv_event_date', ['event_date'], unique=False)
         batch_op.create_index('ix_rv_origin_seq', ['origin', 'seq'], unique=False)
+        batch_op.create_index('ix_rv_counts', ['type', 'current', 'revoked', 'tlp', 'handling', 'substance',
+                                               'event_date'], unique=False)
 
     op.create_table('tree_heads',
     sa.Column('size', sa.BigInteger(), autoincrement=False, nullable=False),
@@ -132,6 +135,7 @@ def downgrade() -> None:
     op.drop_table('users')
     op.drop_table('tree_heads')
     with op.batch_alter_table('record_versions', schema=None) as batch_op:
+        batch_op.drop_index('ix_rv_counts')
         batch_op.drop_index('ix_rv_origin_seq')
         batch_op.drop_index('ix_rv_event_date')
         batch_op.drop_index('ix_rv_substance_seq')
