@@ -101,13 +101,13 @@ def test_cli_plots_and_api(node, analyst, home, db_url, tmp_path):
     env = os.environ | {"VINCULO_HOME": str(home.path), "VINCULO_DATABASE_URL": db_url}
     cmd = [sys.executable, "-m", "vinculo.cli.main", "scorecard", "--partner", "mx-fgr", "--period", "2025",
            "--today", "2026-01-15", "--plots"]
-    out = subprocess.run([*cmd, str(tmp_path / "plots")], capture_output=True, text=True, env=env, timeout=120)
+    out = subprocess.run([*cmd, str(tmp_path / "plots")], check=False, capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "plots" / "scorecard-requests.png").read_bytes().startswith(PNG)
     ET.parse(tmp_path / "plots" / "scorecard-extradition.svg")
     assert len(list((tmp_path / "plots").iterdir())) == 6
     (tmp_path / "file").write_text("x")
-    bad = subprocess.run([*cmd, str(tmp_path / "file")], capture_output=True, text=True, env=env, timeout=120)
+    bad = subprocess.run([*cmd, str(tmp_path / "file")], check=False, capture_output=True, text=True, env=env, timeout=120)
     assert bad.returncode == 2 and "--plots" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
 
     accounts.add_user(node, "ana", "analyst", "analyst-password-1")

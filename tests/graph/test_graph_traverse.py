@@ -28,7 +28,7 @@ PAIRS = [("a", "b"), ("b", "c"), ("c", "d"), ("d", "e"), ("b", "x"), ("x", "y"),
 
 
 def test_neighbourhood_levels_and_induced_edges():
-    expand, calls = graph(PAIRS)
+    expand, _ = graph(PAIRS)
     g = traverse.neighbourhood(expand, "a", 2)
     assert g.depth == {"a": 0, "b": 1, "c": 2, "x": 2}
     assert {(e.source, e.target) for e in g.edges.values()} == {("a", "b"), ("b", "c"), ("b", "x")}
@@ -41,7 +41,7 @@ def test_neighbourhood_levels_and_induced_edges():
 
 
 def test_shortest_path_both_ways_and_none():
-    expand, calls = graph(PAIRS)
+    expand, _ = graph(PAIRS)
     nodes, edges = traverse.shortest_path(expand, "a", "e")
     assert nodes == ["a", "b", "c", "d", "e"] and len(edges) == 4
     assert [(e.source, e.target) for e in edges] == [("a", "b"), ("b", "c"), ("c", "d"), ("d", "e")]
