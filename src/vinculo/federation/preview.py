@@ -21,25 +21,12 @@ from vinculo.records import repository as repo
 from vinculo.records.model import FieldError, Record, RecordInvalid, utcnow
 from vinculo.records.service import Forbidden
 from vinculo.sharing import service as sharing
-from vinculo.sharing.agreements import Agreement
+from vinculo.sharing.agreements import TERMS, Agreement
 from vinculo.sharing.release import PartnerNode, release
 from vinculo.store.tables import agreements, partners
 
 PREVIEW_RECORDS = 20
 MAX_PREVIEW = 200
-TERMS = (
-    "record_types",
-    "max_tlp",
-    "handling_required",
-    "handling_refused",
-    "withheld_fields",
-    "purpose",
-    "retention_days",
-    "onward_sharing",
-    "relay_origins",
-    "start",
-    "end",
-)
 
 
 def require_manage(actor: Actor) -> None:

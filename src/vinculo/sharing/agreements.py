@@ -46,3 +46,7 @@ class Agreement(BaseModel):
 
     def in_force(self, on: dt.date) -> bool:
         return self.start <= on and (self.end is None or on <= self.end)
+
+
+TERMS: tuple[str, ...] = tuple(f for f in Agreement.model_fields if f not in ("partner", "version"))
+"""The terms an administrator sets (everything but whom it is with and its version number)."""

@@ -6,21 +6,8 @@ from collections.abc import Callable
 
 from vinculo.records.model import FieldError
 from vinculo.records.types import BODY_TYPES, RECORD_TYPES
+from vinculo.sharing.agreements import TERMS
 from vinculo.sharing.markings import TLP, Handling
-
-TERMS = (
-    "record_types",
-    "max_tlp",
-    "handling_required",
-    "handling_refused",
-    "withheld_fields",
-    "purpose",
-    "retention_days",
-    "onward_sharing",
-    "relay_origins",
-    "start",
-    "end",
-)
 
 
 def choices(partner: str, others: list[str]) -> dict:
