@@ -8,12 +8,9 @@ from pydantic import BaseModel
 from vinculo.accounts import service as accounts
 from vinculo.accounts.model import Actor
 from vinculo.api.deps import current_actor, get_node
-from vinculo.audit import service as audit
-from vinculo.audit.checks import verify_node
-from vinculo.audit.events import AuditEvent
+from vinculo.audit import reading
 from vinculo.node.context import Node
 from vinculo.node.keys import fingerprint
-from vinculo.records.service import Forbidden
 
 router = APIRouter(prefix="/api/v1", tags=["node"])
 
@@ -40,25 +37,14 @@ def node_info(node: Node = Depends(get_node)) -> dict:
             "fingerprint": fingerprint(node.public_key_hex)}
 
 
-def _auditor(actor: Actor) -> None:
-    if not actor.may("audit.read"):
-        raise Forbidden(f"role {actor.role} may not read the audit log (auditors only)")
-
-
 @router.get("/audit")
 def audit_log(after: int = -1, limit: int = Query(100, ge=1, le=1000), actor_name: str | None = Query(None, alias="actor"),
               action: str | None = None, target: str | None = None, node: Node = Depends(get_node),
               actor: Actor = Depends(current_actor)) -> dict:
-    _auditor(actor)
-    with node.uow() as uow:
-        rows = audit.entries(uow.conn, actor=actor_name, action=action, target=target, after=after, limit=limit)
-        uow.audit(AuditEvent(actor.label, "audit.read", None, {"after": after, "count": len(rows)}))
-        uow.commit()
+    rows = reading.read_log(node, actor, user=actor_name, action=action, target=target, after=after, limit=limit)
     return {"entries": rows, "next": rows[-1]["idx"] if len(rows) == limit else None}
 
 
 @router.get("/audit/verify")
 def audit_verify(node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict:
-    _auditor(actor)
-    result = verify_node(node)
-    return result.__dict__
+    return reading.verify(node, actor).__dict__
