@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import math
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -138,7 +139,7 @@ def _row(rownum: int, key: str, c: list[str], unknowns: Unknowns, raw: str) -> P
             errors.append(FieldError("AMOUNT", f"not a number: {amount!r}"))
         else:
             found_unit = vocabulary.unit(unit) if unit.strip() else None
-            if value < 0 or value != value or value >= 1e12:
+            if not math.isfinite(value) or value < 0 or value >= 1e12:
                 errors.append(FieldError("AMOUNT", f"out of range: {amount!r}"))
             elif not unit.strip():
                 unknowns.add("amount without unit", amount.strip())
