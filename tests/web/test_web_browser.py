@@ -59,6 +59,8 @@ def site(tmp_path_factory):
     seed = service.create_record(node, sam, "seizure", SEIZURE | {"admin_area": "Texas"}, {"tlp": "green"})
     service.create_record(node, sam, "lab", {"kind": "fentanyl-pressing", "status": "dismantled", "country": "MX",
                                              "admin_area": "Sinaloa", "discovered": "2025-03-02"}, {"tlp": "amber"})
+    for number in ("+52 656 123 4567", "+52 (656) 1234567"):  # two records sharing a phone: an alert
+        service.create_record(node, sam, "phone", {"number": number}, {"tlp": "green"})
     with serving(node) as base:
         yield {"node": node, "base": base, "seed": seed.id}
     node.engine.dispose()
@@ -244,7 +246,7 @@ def test_import_with_a_bad_row_shows_the_error_and_writes_nothing(page, site, tm
 @pytest.mark.parametrize("user", ["ana", "aud"])
 def test_every_page_renders_offline_with_labels(page, site, user):
     log_in(page, user)
-    pages = ["/", "/records", f"/records/{site['seed']}"]
+    pages = ["/", "/records", f"/records/{site['seed']}", "/alerts"]
     pages += ["/records/new?type=" + t for t in ("seizure", "shipment", "lab", "person", "note")] + ["/import"] \
         if user == "ana" else ["/audit", "/audit?user=ana"]
     for path in pages:
@@ -257,6 +259,9 @@ def test_every_page_renders_offline_with_labels(page, site, user):
         page.get_by_text("Verified").wait_for()
         shot(page, "audit")
     else:
+        page.goto("/alerts")
+        assert page.locator("table.alerts tbody tr").count() >= 1
+        shot(page, "alerts")
         page.goto("/")
         page.wait_for_load_state("networkidle")
         shot(page, "dashboard")
@@ -270,7 +275,7 @@ def test_keyboard_and_tablet_width(page, site):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('main') !== null")
     page.set_viewport_size({"width": 768, "height": 1024})
-    for path in ("/", "/records", "/records/new?type=seizure", f"/records/{site['seed']}"):
+    for path in ("/", "/records", "/records/new?type=seizure", f"/records/{site['seed']}", "/alerts"):
         page.goto(path)
         wide = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert wide <= 1, f"{path} scrolls sideways by {wide}px at tablet width"

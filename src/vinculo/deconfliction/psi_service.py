@@ -39,7 +39,7 @@ from vinculo.node.context import Node
 from vinculo.records.model import format_ts, utcnow
 from vinculo.records.service import Forbidden, NotFound
 
-__all__ = ["approve_run", "list_runs_for", "start_run"]
+__all__ = ["approve_run", "awaiting_approval", "list_runs_for", "may_approve", "start_run"]
 
 
 def _require(actor: Actor, supervisor: bool = False) -> None:
@@ -55,6 +55,20 @@ def _prepare(node: Node, partner: str, kinds: list[str], today: dt.date, conn) -
     sets = build_sets(conn, node.id, node.country, partner, agreement, kinds, today)
     check_sizes({k: len(s.holders) for k, s in sets.items()}, agreement.psi_max_set_size, "our")
     return agreement.psi_max_set_size, sets
+
+
+def awaiting_approval(run: dict) -> bool:
+    """A counted cardinality run started here: the only kind ``approve_run`` takes."""
+    return run["role"] == "initiator" and run["stage"] == "cardinality" and run["status"] == "counted"
+
+
+def may_approve(actor: Actor, run: dict) -> bool:
+    """Whether ``approve_run`` would let this actor approve this run (for faces that offer the action)."""
+    try:
+        _require(actor, supervisor=True)
+    except Forbidden:
+        return False
+    return awaiting_approval(run)
 
 
 def _fail(node: Node, actor: Actor, run_id: str, partner: str, stage: str, exc: Exception) -> None:

@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from vinculo.accounts.model import Actor
 from vinculo.cases import service as cases
+from vinculo.deconfliction import alerts
 from vinculo.records import dashboard, vocabulary
 from vinculo.web import charts, maps
 from vinculo.web.common import WebRoute
@@ -15,6 +16,7 @@ from vinculo.web.session import web_actor
 from vinculo.web.templating import render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
+ALERTS_SHOWN = 100  # the dashboard counts up to this many alerts the user may see ("100+" beyond)
 
 
 def substance_name(code: str | None) -> str | None:
@@ -31,5 +33,8 @@ def home(request: Request, actor: Actor = Depends(web_actor)) -> Response:
                   for c in dashboard.MAP_COUNTRIES] if counts.readable else []
     partner_records = dashboard.recent_partner_records(node, actor)
     overdue = cases.case_alerts(node, actor) if actor.may("records.read") else None
+    readable = actor.may("records.read")
+    open_alerts, more_alerts = alerts.list_alerts(node, actor, ALERTS_SHOWN) if readable else ([], None)
     return render(request, "dashboard.html", counts=counts, trends=trends, state_maps=state_maps,
-                  partner_records=partner_records, overdue=overdue)
+                  partner_records=partner_records, overdue=overdue, open_alerts=len(open_alerts),
+                  more_alerts=more_alerts is not None)

@@ -104,9 +104,24 @@ NOTE_KINDS = {"note": N_("Note"), "confirmation": N_("Confirmation"), "response"
               "correction": N_("Correction"), "status": N_("Status update"),
               "documents-requested": N_("Documents requested")}
 
+SELECTORS = {"phone": N_("Phone number"), "plate": N_("Plate"), "plate-national": N_("Plate (national)"),
+             "vin": N_("VIN"), "container": N_("Container number"), "clabe": N_("Bank account (CLABE)"),
+             "person-name-dob": N_("Person: name and date of birth"),
+             "person-short-dob": N_("Person: short name and date of birth"),
+             "person-phonetic-dob": N_("Person: name sound and date of birth"), "company": N_("Company"),
+             "event-cell": N_("Event (place and time)"), "person": N_("Person"), "event": N_("Event")}
+
+PSI_STAGES = {"cardinality": N_("Counts only"), "intersection": N_("Hits")}
+
+PSI_STATUSES = {"open": N_("Running"), "counted": N_("Counted"), "done": N_("Done"), "failed": N_("Failed"),
+                "refused": N_("Refused")}
+
+PSI_ROLES = {"initiator": N_("Started here"), "responder": N_("Started by the partner")}
+
 KINDS = {"type": TYPES, "role": ROLES, "tlp": TLP, "handling": HANDLING, "reliability": RELIABILITY,
          "accuracy": ACCURACY, "field": FIELDS,
-         "case_kind": CASE_KINDS, "case_state": CASE_STATES, "note_kind": NOTE_KINDS}
+         "case_kind": CASE_KINDS, "case_state": CASE_STATES, "note_kind": NOTE_KINDS,
+         "selector": SELECTORS, "psi_stage": PSI_STAGES, "psi_status": PSI_STATUSES, "psi_role": PSI_ROLES}
 
 
 HUMANISED = ("field", "case_state")

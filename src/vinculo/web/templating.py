@@ -42,7 +42,7 @@ def nav(actor: object) -> list[tuple[str, str]]:
     if may("records.import"):
         items.append(("/import", "import"))
     if may("records.read"):
-        items += [("/cases", "cases"), ("/graph", "graph")]
+        items += [("/cases", "cases"), ("/graph", "graph"), ("/alerts", "alerts")]
     if may("node.manage"):
         items.append(("/partners", "partners"))
     if may("audit.read"):
