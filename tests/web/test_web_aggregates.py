@@ -80,3 +80,16 @@ def test_dashboard_counts_follow_writes(node):
     assert dashboard.counts(node, Actor("sam", "supervisor", node.id)).total == 2
     assert not dashboard.counts(node, Actor("aud", "auditor", node.id)).readable
     assert not dashboard.counts(node, Actor("adm", "admin", node.id)).readable
+
+
+def test_trend_window_skips_months_without_data():
+    from collections import Counter
+
+    from vinculo.records.dashboard import MONTHS, _trends
+
+    cells = Counter({("cocaine", f"{2011 + i // 12}-{i % 12 + 1:02d}"): 1 for i in range(72)})
+    cells[("fentanyl", "2025-06")] = 3
+    total, window, trends = _trends(cells)
+    assert total == 75 and len(window) == MONTHS
+    assert window[-1] == "2025-06" and window[0] == "2015-02"  # 23 UNODC-era months, then the recent one
+    assert dict((t.substance, sum(t.series)) for t in trends) == {"cocaine": 23, "fentanyl": 3}

@@ -44,21 +44,16 @@ class Counts:
     areas: dict[str, Counter] = field(default_factory=dict)  # record type -> (country, area) -> n
 
 
-def _months_back(last: str, n: int) -> list[str]:
-    year, month = int(last[:4]), int(last[5:7])
-    out = []
-    for _ in range(n):
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return out[::-1]
-
-
 def _trends(cells: Counter) -> tuple[int, list[str], list[Trend]]:
+    """Totals, the last MONTHS months *that have seizures*, and the top substances' counts in them.
+
+    Months without data are skipped rather than shown as a calendar window: one recent record must not
+    push years of imported history (UNODC 2011-2016) out of the chart."""
     months = sorted({m for _, m in cells if m})
     totals: Counter = Counter()
     for (substance, _), n in cells.items():
         totals[substance] += n
-    window = _months_back(months[-1], MONTHS) if months else []
+    window = months[-MONTHS:]
     trends = [Trend(s, n, [cells.get((s, m), 0) for m in window]) for s, n in totals.most_common(TOP_SUBSTANCES)]
     return sum(totals.values()), window, trends
 
