@@ -8,7 +8,6 @@ from vinculo.accounts.model import operator
 from vinculo.cli.common import emit_json, errors, node
 from vinculo.records import service
 from vinculo.records.query import build_filters
-from vinculo.records.repository import Filters
 
 app = typer.Typer(no_args_is_help=True, help="Find and read records (every read is audited).")
 
@@ -21,10 +20,6 @@ Text = typer.Option(None, "--text", help="Words anywhere in the record.")
 Origin = typer.Option(None, "--origin", help="Node the records come from.")
 
 
-def _filters(type_, country, substance, date_from, date_to, text, origin) -> Filters:  # noqa: ANN001
-    return build_filters(type_, country, substance, date_from, date_to, text, origin)
-
-
 @app.command("list")
 def list_(type_: str = Type, country: str = Country, substance: str = Substance, date_from: str = From,
           date_to: str = To, text: str = Text, origin: str = Origin,
@@ -33,7 +28,7 @@ def list_(type_: str = Type, country: str = Country, substance: str = Substance,
     """List current records, newest change first."""
     n = node()
     with errors():
-        page = service.list_records(n, operator(n.id), _filters(type_, country, substance, date_from, date_to,
+        page = service.list_records(n, operator(n.id), build_filters(type_, country, substance, date_from, date_to,
                                                                 text, origin), cursor, limit)
     if as_json:
         emit_json({"items": page.items, "next_cursor": page.next_cursor})
@@ -74,6 +69,6 @@ def count(type_: str = Type, country: str = Country, substance: str = Substance,
     """Count current records matching the filters."""
     n = node()
     with errors():
-        total = service.count_records(n, operator(n.id), _filters(type_, country, substance, date_from, date_to,
+        total = service.count_records(n, operator(n.id), build_filters(type_, country, substance, date_from, date_to,
                                                                   text, origin))
     emit_json({"count": total}) if as_json else typer.echo(str(total))

@@ -98,7 +98,7 @@ class _Writer:
     def __init__(self, conn, report: ImportReport, tree: CompactRange):  # noqa: ANN001
         self.conn, self.report, self.tree = conn, report, tree
 
-    def _write(self, prepared: list[tuple[str, tuple]]) -> None:
+    def write(self, prepared: list[tuple[str, tuple]]) -> None:
         known = repo.existing_ids(self.conn, [rid for rid, _ in prepared])
         fresh, seen = [], set()
         for rid, row in prepared:
@@ -118,8 +118,6 @@ class _Writer:
         self.report.imported += len(rows)
         self.report.first_seq = self.report.first_seq or first
         self.report.last_seq = first + len(rows) - 1
-
-    put = _write
 
 
 def _read(rows: Iterable[ParsedRow], report: ImportReport, rejects: list, source: str, skip_invalid: bool,
@@ -163,7 +161,7 @@ def import_rows(node: Node, actor: Actor, source: str, rows: Iterable[ParsedRow]
     with node.uow() as uow:
         writer = _Writer(uow.conn, report, tree)
         _read(rows, report, rejects, source, skip_invalid, progress,
-              lambda batch: writer.put(_prepare(batch, node.id, ts, markings_cache)))
+              lambda batch: writer.write(_prepare(batch, node.id, ts, markings_cache)))
         if report.rejected and not skip_invalid:
             report.imported = 0
             raise ImportFailed(report)  # the transaction rolls back: nothing half-written
