@@ -23,7 +23,8 @@ from vinculo.node.home import resolve
 from vinculo.node.service import init_node
 from vinculo.records.importers import unodc
 from vinculo.records.importers.rows import Unknowns
-from vinculo.records.importers.service import import_rows
+from vinculo.records.importers.service import import_file, import_rows
+from vinculo.records.importers.sources import FileSource
 
 DEFAULT = Path(__file__).parent.parent / "examples" / "data" / "drug-trafficking-unodc.zip"
 
@@ -45,10 +46,13 @@ def raw_rate(path: Path, limit: int | None, db: Path) -> tuple[int, float]:
 
 def vinculo_rate(path: Path, limit: int | None, home: Path) -> tuple[int, float]:
     node = init_node(resolve(home), "bench", "Benchmark node", "US")
-    unknowns = Unknowns()
     t0 = time.perf_counter()
-    rows = itertools.islice(unodc.parse(path, unknowns), limit)
-    report = import_rows(node, operator(node.id), str(path), rows, unknowns=unknowns)
+    if limit is None:  # the whole file, as `vinculo import unodc-ids` does it
+        report = import_file(node, operator(node.id), FileSource("unodc-ids", path))
+    else:
+        unknowns = Unknowns()
+        rows = itertools.islice(unodc.parse(path, unknowns), limit)
+        report = import_rows(node, operator(node.id), str(path), rows, unknowns=unknowns)
     return report.imported, time.perf_counter() - t0
 
 

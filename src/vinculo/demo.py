@@ -22,7 +22,8 @@ from vinculo.node.service import init_node
 from vinculo.records import service as records
 from vinculo.records.importers import unodc
 from vinculo.records.importers.rows import Unknowns
-from vinculo.records.importers.service import import_rows
+from vinculo.records.importers.service import import_file, import_rows
+from vinculo.records.importers.sources import FileSource
 from vinculo.records.query import build_filters
 from vinculo.records.types import RECORD_TYPES
 
@@ -37,7 +38,7 @@ MX_TERMS = {"record_types": ["seizure", "lab", "note", "person"], "max_tlp": "am
             "withheld_fields": {"lab": ["coordinates"]}}
 
 
-def _node(root: Path, node_id: str, name: str, country: str, say) -> Node:  # noqa: ANN001
+def _node(root: Path, node_id: str, name: str, country: str, say) -> Node:
     home = resolve(root / node_id)
     if home.node_file.exists():
         return open_node(home)
@@ -48,7 +49,7 @@ def _node(root: Path, node_id: str, name: str, country: str, say) -> Node:  # no
     return node
 
 
-def _real_rows(unknowns: Unknowns):  # noqa: ANN202
+def _real_rows(unknowns: Unknowns):
     """UNODC rows seized by Mexico or the US, and every fentanyl or precursor row (a few thousand)."""
     for row in unodc.parse(UNODC, unknowns):
         b = row.body or {}
@@ -131,13 +132,13 @@ def _link(us: Node, mx: Node, us_url: str, mx_url: str) -> None:
     update_agreement(mx, us.id, MX_TERMS)
 
 
-def _seen_by(node: Node, partner: str, say) -> None:  # noqa: ANN001
+def _seen_by(node: Node, partner: str, say) -> None:
     sup = Actor("demo", "supervisor", node.id)
     kinds = {t: records.count_records(node, sup, build_filters(type_=t, origin=partner)) for t in RECORD_TYPES}
     say(f"  {node.id} now holds from {partner}: " + ", ".join(f"{n} {t}" for t, n in sorted(kinds.items()) if n))
 
 
-def _why(node: Node, record_id: str, say) -> None:  # noqa: ANN001
+def _why(node: Node, record_id: str, say) -> None:
     preview = records.preview_stored(node, Actor("demo", "supervisor", node.id), record_id)
     for p in preview["partners"]:
         verdict = "receives it" if p["allowed"] else "does not receive it"
@@ -146,7 +147,7 @@ def _why(node: Node, record_id: str, say) -> None:  # noqa: ANN001
 
 
 def run(root: Path, us_port: int = 8000, mx_port: int = 8001, full_unodc: bool = False, serve: bool = True,
-        interval: int = 30, say=print, progress=None) -> None:  # noqa: ANN001
+        interval: int = 30, say=print, progress=None) -> None:
     us = _node(root, "us-demo", "DEA demo node (United States)", "US", say)
     mx = _node(root, "mx-demo", "FGR demo node (México)", "MX", say)
     fresh = records.count_records(us, operator(us.id), build_filters()) == 0
@@ -173,9 +174,7 @@ def run(root: Path, us_port: int = 8000, mx_port: int = 8001, full_unodc: bool =
                 _why(us, item["id"], say)
         if full_unodc:
             say("\nus-demo: importing the whole UNODC file (311,038 seizures); mx-demo pulls them in the background")
-            unknowns = Unknowns()
-            report = import_rows(us, operator(us.id), str(UNODC), unodc.parse(UNODC, unknowns), unknowns=unknowns,
-                                 progress=progress)
+            report = import_file(us, operator(us.id), FileSource("unodc-ids", UNODC), progress=progress)
             say(f"us-demo: {report.imported} imported, {report.duplicates} already held")
         say(f"\nus-demo: {us_url}  (API docs {us_url}/docs)    mx-demo: {mx_url}")
         say("log in as " + ", ".join(f"{u} / {p}" for u, p in PASSWORDS.items()) + " on either node")

@@ -9,9 +9,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from vinculo.accounts.model import operator
 from vinculo.cli.common import emit_json, errors, fail, node
-from vinculo.records.importers import native, unodc
-from vinculo.records.importers.rows import Unknowns
-from vinculo.records.importers.service import ImportFailed, ImportReport, import_rows
+from vinculo.records.importers.service import ImportFailed, ImportReport, import_file
+from vinculo.records.importers.sources import FileSource
 
 app = typer.Typer(no_args_is_help=True, help="Import records from files (all or nothing by default).")
 
@@ -20,18 +19,17 @@ RejectFile = typer.Option(None, "--reject-file", help="Where rejected rows go (d
 AsJson = typer.Option(False, "--json", help="Print the report as JSON.")
 
 
-def _run(path: Path, rows, unknowns: Unknowns | None, skip: bool, reject: Path | None, as_json: bool,
-         total: int | None = None) -> None:
+def _run(source: FileSource, skip: bool, reject: Path | None, as_json: bool) -> None:
     n = node()
+    path = source.path
     reject = reject or path.with_name(path.name + ".rejects.csv")
     with Progress(TextColumn("importing {task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), transient=True, disable=as_json) as bar:
-        task = bar.add_task(path.name, total=total)
+        task = bar.add_task(path.name, total=None)
         try:
             with errors():
-                report = import_rows(n, operator(n.id), str(path), rows, unknowns=unknowns, skip_invalid=skip,
-                                     reject_path=reject if skip else None,
-                                     progress=lambda k: bar.advance(task, k))
+                report = import_file(n, operator(n.id), source, skip_invalid=skip,
+                                     reject_path=reject if skip else None, progress=lambda k: bar.advance(task, k))
         except ImportFailed as exc:
             bar.stop()
             for e in exc.report.errors[:20]:
@@ -60,12 +58,7 @@ def _print(report: ImportReport, as_json: bool) -> None:
 def unodc_ids(file: Path = typer.Argument(..., exists=True, dir_okay=False), skip_invalid: bool = SkipInvalid,
               reject_file: Path = RejectFile, as_json: bool = AsJson) -> None:
     """Import a UNODC Individual Drug Seizures file (.zip or ;-separated .csv)."""
-    unknowns = Unknowns()
-    try:
-        rows = unodc.parse(file, unknowns)
-        _run(file, rows, unknowns, skip_invalid, reject_file, as_json, total=None)
-    except unodc.FormatError as exc:
-        fail(str(exc), 2)
+    _run(FileSource("unodc-ids", file), skip_invalid, reject_file, as_json)
 
 
 @app.command("records")
@@ -76,10 +69,6 @@ def records(file: Path = typer.Argument(..., exists=True, dir_okay=False),
     if file.suffix.lower() == ".csv":
         if not record_type:
             fail("CSV files need --type (e.g. --type seizure)", 2)
-        try:
-            rows = native.parse_csv(file, record_type)
-        except ValueError as exc:
-            fail(str(exc), 2)
+        _run(FileSource("csv", file, record_type), skip_invalid, reject_file, as_json)
     else:
-        rows = native.parse_ndjson(file)
-    _run(file, rows, None, skip_invalid, reject_file, as_json)
+        _run(FileSource("ndjson", file), skip_invalid, reject_file, as_json)

@@ -17,11 +17,11 @@ class Facets:
 
 
 def _strings(value: dict | list, out: list[str]) -> None:
-    items = value.items() if isinstance(value, dict) else enumerate(value)
-    for key, item in items:
-        if type(item) is str:
+    for key, item in value.items() if type(value) is dict else enumerate(value):
+        t = type(item)
+        if t is str:
             out.append(item)
-        elif isinstance(item, (dict, list)) and key not in _TEXT_SKIP:
+        elif (t is dict or t is list) and key not in _TEXT_SKIP:
             _strings(item, out)
 
 
@@ -34,7 +34,11 @@ def facets(record_type: str, body: dict) -> Facets:
     substance = body.get("substance")
     if substance is None and record_type == "lab" and body.get("chemicals"):
         substance = body["chemicals"][0].get("substance")
-    event_date = next((body[f] for f in _DATE_FIELDS if body.get(f)), None)
+    event_date = None
+    for name in _DATE_FIELDS:
+        if body.get(name):
+            event_date = body[name]
+            break
     parts: list[str] = []
     _strings(body, parts)
     return Facets(country, substance, event_date, " ".join(parts).casefold()[:4000])

@@ -2,41 +2,35 @@
 
 The whole import is one transaction. Rows are written in batches as they are parsed; on the first
 invalid row (unless `skip_invalid`) parsing goes on only to collect errors, then everything rolls back.
-Ids derive from each row's source key, so importing the same file again adds nothing.
+Ids derive from each row's source key, so importing the same file again adds nothing. Large files are
+parsed and prepared in a worker process (see worker.py) while this process writes.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
-from collections.abc import Callable, Iterable
+import gc
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vinculo.accounts.model import Actor
 from vinculo.audit.events import AuditEvent
-from vinculo.audit.merkle import CompactRange, leaf_hash
-from vinculo.canonical import canonical_json, dumps_prepared
+from vinculo.audit.merkle import CompactRange
 from vinculo.node.context import Node
 from vinculo.records import repository as repo
-from vinculo.records.facets import facets
+from vinculo.records.importers import worker
+from vinculo.records.importers.batches import RowError, Tally, batches
+from vinculo.records.importers.prepare import Prepared, prepare
 from vinculo.records.importers.rows import ParsedRow, Unknowns
-from vinculo.records.model import FieldError, format_ts, source_id, utcnow
+from vinculo.records.importers.sources import FileSource
+from vinculo.records.model import format_ts, utcnow
 from vinculo.records.service import Forbidden
 from vinculo.store.feed import allocate_seq
 
-BATCH = 5000
 MAX_ERRORS = 20
-
-
-@dataclass
-class RowError:
-    file: str
-    row: int
-    error: FieldError
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.row}: {self.error}"
+__all__ = ["ImportFailed", "ImportReport", "RowError", "import_file", "import_rows"]
 
 
 @dataclass
@@ -61,58 +55,28 @@ class ImportFailed(Exception):
         super().__init__(f"{report.rejected} invalid rows; nothing was imported\n{shown}")
 
 
-def _document_bytes(rid: str, rtype: str, origin: str, ts: str, markings_json: str, body_json: str) -> bytes:
-    """The canonical bytes of a first version, assembled from canonical parts (keys in JCS order).
-
-    Equal to `canonical_json(version_document(...))`: ids, types, origins and timestamps are plain
-    ASCII without characters JSON escapes (checked by their patterns), which the tests assert.
-    """
-    return (f'{{"body":{body_json},"created":"{ts}","id":"{rid}","markings":{markings_json},'
-            f'"modified":"{ts}","origin":"{origin}","revoked":false,"type":"{rtype}","version":1}}').encode()
-
-
-def _prepare(batch: list[ParsedRow], origin: str, ts: str, markings_cache: dict) -> list[tuple[str, tuple]]:
-    """Everything about a row that does not depend on its sequence number (ids, JSON, hash, facets)."""
-    out = []
-    for p in batch:
-        rid = source_id(p.record_type, p.key)
-        key = id(p.markings)
-        if key not in markings_cache:
-            markings_cache[key] = (p.markings, canonical_json(p.markings).decode())
-        markings_json = markings_cache[key][1]
-        body_json = dumps_prepared(p.body) if p.prepared else canonical_json(p.body).decode()
-        digest = hashlib.sha256(_document_bytes(rid, p.record_type, origin, ts, markings_json, body_json)).hexdigest()
-        f = facets(p.record_type, p.body)
-        out.append((rid, (rid, 1, p.record_type, origin, ts, ts, False, True, markings_json, body_json, digest, None,
-                          p.markings["tlp"], p.markings.get("handling", "H0"), f.country, f.substance,
-                          f.event_date, f.search, ts)))
-    return out
-
-
 class _Writer:
-    """Writes prepared batches: drops ids already held, takes sequence numbers, extends the Merkle tree.
+    """Writes prepared batches: drops ids already held, takes sequence numbers, extends the Merkle tree."""
 
-    (A writer thread overlapping the database with parsing was measured slower here: both halves need
-    the GIL most of the time and the machine has two cores.)"""
-
-    def __init__(self, conn, report: ImportReport, tree: CompactRange):  # noqa: ANN001
+    def __init__(self, conn, report: ImportReport, tree: CompactRange):
         self.conn, self.report, self.tree = conn, report, tree
 
-    def write(self, prepared: list[tuple[str, tuple]]) -> None:
-        known = repo.existing_ids(self.conn, [rid for rid, _ in prepared])
+    def write(self, prepared: list[Prepared]) -> None:
+        known = repo.existing_ids(self.conn, [rid for rid, _, _ in prepared])
         fresh, seen = [], set()
-        for rid, row in prepared:
+        for rid, row, leaf in prepared:
             if rid in known or rid in seen:
                 self.report.duplicates += 1
             else:
                 seen.add(rid)
-                fresh.append(row)
+                fresh.append((row, leaf))
         if not fresh:
             return
         first = allocate_seq(self.conn, len(fresh))
+        append = self.tree.append
         rows = []
-        for offset, row in enumerate(fresh):
-            self.tree.append(leaf_hash(bytes.fromhex(row[10])))
+        for offset, (row, leaf) in enumerate(fresh):
+            append(leaf)
             rows.append((first + offset, *row))
         repo.insert_tuples(self.conn, rows)
         self.report.imported += len(rows)
@@ -120,63 +84,88 @@ class _Writer:
         self.report.last_seq = first + len(rows) - 1
 
 
-def _read(rows: Iterable[ParsedRow], report: ImportReport, rejects: list, source: str, skip_invalid: bool,
-          progress: Callable[[int], None] | None, flush: Callable[[list[ParsedRow]], None]) -> None:
-    """Count and sort rows into batches for `flush`; after a bad row (without skip_invalid) only read on."""
-    batch: list[ParsedRow] = []
-    for parsed in rows:
-        report.rows += 1
-        if progress and report.rows % 1000 == 0:
-            progress(1000)
-        if parsed.errors:
-            report.rejected += 1
-            if len(report.errors) < 1000:
-                report.errors.extend(RowError(source, parsed.row, e) for e in parsed.errors)
-            rejects.append((parsed.row, parsed.raw, "; ".join(map(str, parsed.errors))))
-            if not skip_invalid:
-                batch.clear()
-            continue
-        if report.rejected and not skip_invalid:
-            continue  # keep reading only to report errors; nothing will be written
-        batch.append(parsed)
-        if len(batch) >= BATCH:
-            flush(batch)
-            batch = []
-    if progress:
-        progress(report.rows % 1000)
-    if batch and not (report.rejected and not skip_invalid):
-        flush(batch)
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """A bulk import allocates millions of short-lived, acyclic objects: collect the young generation
+    far less often while it runs (the collector stays on)."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], 50_000), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _inline(rows: Iterable[ParsedRow], name: str, origin: str, ts: str, skip_invalid: bool,
+            tally: Tally) -> Iterator[tuple[str, object]]:
+    cache: dict = {}
+    for kind, payload in batches(rows, tally, name, skip_invalid):
+        yield kind, (prepare(payload, origin, ts, cache) if kind == "batch" else payload)
 
 
 def import_rows(node: Node, actor: Actor, source: str, rows: Iterable[ParsedRow], *, unknowns: Unknowns | None = None,
                 skip_invalid: bool = False, reject_path: Path | None = None,
                 progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Import rows parsed in this process (`unknowns`: what the parser counted, for the report)."""
+    _require(actor)
+    tally, ts = Tally(), format_ts(utcnow())
+    events = _inline(rows, source, node.id, ts, skip_invalid, tally)
+    return _write(node, actor, source, events, tally, unknowns or Unknowns(), ts, skip_invalid, reject_path,
+                  progress)
+
+
+def import_file(node: Node, actor: Actor, file: FileSource, *, name: str | None = None, skip_invalid: bool = False,
+                reject_path: Path | None = None, progress: Callable[[int], None] | None = None,
+                workers: bool | None = None) -> ImportReport:
+    """Import a file; files of `worker.MIN_BYTES` or more are parsed in a worker process (`workers`
+    forces either way). `name` is how the report and the audit log name the file."""
+    _require(actor)
+    name = name or str(file.path)
+    tally, unknowns, ts = Tally(), Unknowns(), format_ts(utcnow())
+    if workers is None:
+        workers = file.size() >= worker.MIN_BYTES
+    if workers:
+        events = worker.prepared_events(file, name, node.id, ts, skip_invalid, tally, unknowns)
+    else:
+        events = _inline(file.rows(unknowns), name, node.id, ts, skip_invalid, tally)
+    return _write(node, actor, name, events, tally, unknowns, ts, skip_invalid, reject_path, progress)
+
+
+def _require(actor: Actor) -> None:
     if not actor.may("records.import"):
         raise Forbidden(f"role {actor.role} may not import records")
+
+
+def _write(node: Node, actor: Actor, source: str, events: Generator[tuple[str, object], None, None], tally: Tally,
+           unknowns: Unknowns, ts: str, skip_invalid: bool, reject_path: Path | None,
+           progress: Callable[[int], None] | None) -> ImportReport:
     report = ImportReport(source)
     tree = CompactRange()
-    ts = format_ts(utcnow())
-    rejects = []
-    markings_cache: dict = {}
-    with node.uow() as uow:
+    with node.uow() as uow, _fewer_collections():
         writer = _Writer(uow.conn, report, tree)
-        _read(rows, report, rejects, source, skip_invalid, progress,
-              lambda batch: writer.write(_prepare(batch, node.id, ts, markings_cache)))
+        try:
+            for kind, payload in events:
+                if kind == "batch":
+                    writer.write(payload)
+                elif progress and payload:
+                    progress(payload)
+        finally:
+            events.close()  # stops a worker process if writing failed
+        report.rows, report.rejected, report.errors = tally.rows, tally.rejected, tally.errors
         if report.rejected and not skip_invalid:
             report.imported = 0
             raise ImportFailed(report)  # the transaction rolls back: nothing half-written
-        report.unknowns = (unknowns or Unknowns()).summary()
+        report.unknowns = unknowns.summary()
         report.root = tree.root().hex() if tree.size else None
-        if reject_path is not None and rejects:
-            _write_rejects(reject_path, source, rejects)
+        if reject_path is not None and tally.rejects:
+            _write_rejects(reject_path, source, tally.rejects)
             report.reject_file = str(reject_path)
         uow.audit(AuditEvent(actor.label, "import", source, {
             "imported": report.imported, "duplicates": report.duplicates, "rejected": report.rejected,
             "first_seq": report.first_seq, "last_seq": report.last_seq, "root": report.root,
-            "unknown_names": (unknowns or Unknowns()).total()}))
+            "unknown_names": unknowns.total()}))
         uow.commit()
     return report
-
 
 def _write_rejects(path: Path, source: str, rejects: list[tuple[int, str, str]]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:

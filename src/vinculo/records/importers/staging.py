@@ -10,20 +10,21 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from vinculo.accounts.model import Actor
 from vinculo.node.context import Node
-from vinculo.records.importers import native, unodc
-from vinculo.records.importers.rows import ParsedRow, Unknowns
-from vinculo.records.importers.service import ImportReport, RowError, import_rows
+from vinculo.records.importers import unodc
+from vinculo.records.importers.rows import Unknowns
+from vinculo.records.importers.service import ImportReport, RowError, import_file
+from vinculo.records.importers.sources import FORMATS, FileSource
 from vinculo.records.model import FieldError, RecordInvalid
 from vinculo.records.service import Forbidden, NotFound
 from vinculo.records.types import RECORD_TYPES
 
-FORMATS = ("unodc-ids", "ndjson", "csv")
 MAX_BYTES = 200 * 1024 * 1024
 MAX_SHOWN = 200
 _SUFFIX = {"unodc-ids": ".zip", "ndjson": ".ndjson", "csv": ".csv"}
@@ -112,16 +113,17 @@ def _load(node: Node, actor: Actor, token: str) -> tuple[Staged, Path]:
     return Staged(**info), path
 
 
-def _rows(staged: Staged, path: Path, unknowns: Unknowns) -> Iterator[ParsedRow]:
+@contextmanager
+def _file_errors(staged: Staged, path: Path) -> Iterator[None]:
+    """A file that is not of its format: a field error naming the uploaded file, not the staged path."""
     try:
-        if staged.format == "unodc-ids":
-            yield from unodc.parse(path, unknowns)
-        elif staged.format == "csv":
-            yield from native.parse_csv(path, staged.record_type or "")
-        else:
-            yield from native.parse_ndjson(path)
+        yield
     except (unodc.FormatError, ValueError, UnicodeDecodeError) as exc:
         raise RecordInvalid([FieldError("file", str(exc).replace(str(path), staged.filename))]) from None
+
+
+def _source(staged: Staged, path: Path) -> FileSource:
+    return FileSource(staged.format, path, staged.record_type)
 
 
 def check(node: Node, actor: Actor, token: str) -> CheckReport:
@@ -129,14 +131,15 @@ def check(node: Node, actor: Actor, token: str) -> CheckReport:
     staged, path = _load(node, actor, token)
     report = CheckReport(token, staged.filename)
     unknowns = Unknowns()
-    for parsed in _rows(staged, path, unknowns):
-        report.rows += 1
-        if parsed.errors:
-            report.rejected += 1
-            if len(report.errors) < MAX_SHOWN:
-                report.errors.extend(RowError(staged.filename, parsed.row, e) for e in parsed.errors)
-        else:
-            report.valid += 1
+    with _file_errors(staged, path):
+        for parsed in _source(staged, path).rows(unknowns):
+            report.rows += 1
+            if parsed.errors:
+                report.rejected += 1
+                if len(report.errors) < MAX_SHOWN:
+                    report.errors.extend(RowError(staged.filename, parsed.row, e) for e in parsed.errors)
+            else:
+                report.valid += 1
     report.unknowns = unknowns.summary()
     return report
 
@@ -144,8 +147,8 @@ def check(node: Node, actor: Actor, token: str) -> CheckReport:
 def confirm(node: Node, actor: Actor, token: str) -> ImportReport:
     """Import the staged file (all or nothing) and forget it."""
     staged, path = _load(node, actor, token)
-    unknowns = Unknowns()
-    report = import_rows(node, actor, staged.filename, _rows(staged, path, unknowns), unknowns=unknowns)
+    with _file_errors(staged, path):
+        report = import_file(node, actor, _source(staged, path), name=staged.filename)
     discard(node, actor, token)
     return report
 

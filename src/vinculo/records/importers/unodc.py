@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 from vinculo.canonical import jcs_number
 from vinculo.records import vocabulary
@@ -77,6 +78,7 @@ def parse(path: Path, unknowns: Unknowns) -> Iterator[ParsedRow]:
             raise FormatError(f"{path}:1: header: missing columns {', '.join(missing)}")
         pos = [header.index(c) for c in COLUMNS]
         width = len(header)
+        build = _RowBuilder(unknowns)
         for rownum, cells in enumerate(reader, start=2):
             raw = ";".join(cells)
             digest = hashlib.sha1(raw.encode()).digest()
@@ -87,7 +89,7 @@ def parse(path: Path, unknowns: Unknowns) -> Iterator[ParsedRow]:
                 yield ParsedRow(rownum, "seizure", key, errors=[FieldError(
                     "row", f"has {len(cells)} fields, the header has {width}")], raw=raw)
                 continue
-            yield _row(rownum, key, [cells[i] for i in pos], unknowns, raw)
+            yield build(rownum, key, [cells[i] for i in pos], raw)
 
 
 def _country_or_raw(value: str, what: str, unknowns: Unknowns, unmapped: list[str]) -> str | None:
@@ -101,64 +103,57 @@ def _country_or_raw(value: str, what: str, unknowns: Unknowns, unmapped: list[st
     return found.alpha2
 
 
-def _row(rownum: int, key: str, c: list[str], unknowns: Unknowns, raw: str) -> ParsedRow:
-    (_region, _subregion, country, admin, place, date, drug, amount, unit, hiding, installation, transport,
-     producing, departure, destination, routing) = c
+class _Noted(Unknowns):
+    """Records the unknown names one part of a row adds, so that a memoised part can add them again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.added: list[tuple[str, str]] = []
+
+    def add(self, what: str, value: str) -> None:
+        self.added.append((what, value))
+
+
+class _Part(NamedTuple):
+    """What a group of columns contributes to a row: the same for every row with the same values."""
+
+    errors: tuple[FieldError, ...]
+    fields: dict
+    unknown: tuple[tuple[str, str], ...]
+    unmapped: tuple[str, ...]
+    prepared: bool = True
+
+
+def _date_part(date: str) -> _Part:
+    try:
+        return _Part((), {"date": _date(date).isoformat()}, (), ())
+    except ValueError:
+        return _Part((FieldError("SEIZURE_DATE", f"not a date: {date!r}"),), {}, (), ())
+
+
+def _names_part(country: str, drug: str, hiding: str, installation: str, transport: str, producing: str,
+                departure: str, destination: str) -> _Part:
+    """The columns that name things (countries, substance, hiding place, installation, transport)."""
     errors: list[FieldError] = []
     body: dict = {}
     unmapped: list[str] = []
-    prepared = True
-    try:
-        body["date"] = _date(date).isoformat()
-    except ValueError:
-        errors.append(FieldError("SEIZURE_DATE", f"not a date: {date!r}"))
+    noted = _Noted()
     seizing = vocabulary.country(country) if country.strip() else None
     if seizing is None:
         errors.append(FieldError("COUNTRY", f"unknown seizing country {country!r}"))
     else:
         body["country"] = seizing.alpha2
-    if admin.strip():
-        body["admin_area"] = admin.strip()[:500]
-    if place.strip():
-        body["place"] = place.strip()[:500]
     substance = vocabulary.substance(drug) if drug.strip() else None
     if substance is None:
         if not drug.strip():
             errors.append(FieldError("DRUG_NAME", "empty"))
         else:
-            unknowns.add("substance", drug.strip())
+            noted.add("substance", drug.strip())
             body["substance_raw"] = drug.strip()[:500]
     else:
         body["substance"] = substance.code
         body["substance_raw"] = drug.strip()[:500]
         body["category"] = substance.kind
-    if amount.strip():
-        try:
-            value = float(amount.replace(",", "."))
-        except ValueError:
-            errors.append(FieldError("AMOUNT", f"not a number: {amount!r}"))
-        else:
-            found_unit = vocabulary.unit(unit) if unit.strip() else None
-            if not math.isfinite(value) or value < 0 or value >= 1e12:
-                errors.append(FieldError("AMOUNT", f"out of range: {amount!r}"))
-            elif not unit.strip():
-                unknowns.add("amount without unit", amount.strip())
-                unmapped.append(f"AMOUNT={amount.strip()} (no unit)")
-            elif found_unit is None:
-                errors.append(FieldError("DRUG_UNIT", f"unknown unit {unit!r}"))
-            elif value > 0:
-                q = vocabulary.normalise_quantity(value, found_unit)
-                quantity = {"amount": jcs_number(value), "unit": found_unit.code}
-                for name, number in zip(("kg", "count", "litres"), q):
-                    if number is not None:
-                        quantity[name] = jcs_number(number)
-                prepared = None not in quantity.values()
-                if not prepared:  # rare: leave the numbers as they are for the reference encoder
-                    quantity = {"amount": value, "unit": found_unit.code} | {
-                        k: v for k, v in zip(("kg", "count", "litres"), q) if v is not None}
-                body["quantity"] = quantity
-            else:
-                unknowns.add("zero amount", unit.strip() or "(no unit)")
     for field, value, lookup in (("concealment", hiding, vocabulary.concealment),
                                  ("location_type", installation, vocabulary.location_type),
                                  ("transport", transport, vocabulary.transport_mode)):
@@ -166,19 +161,85 @@ def _row(rownum: int, key: str, c: list[str], unknowns: Unknowns, raw: str) -> P
             continue
         code = lookup(value)
         if code is None:
-            unknowns.add(field, value.strip())
+            noted.add(field, value.strip())
         else:
             body[field] = code
         body[f"{field}_raw"] = value.strip()[:500]
     for field, value in (("producing_country", producing), ("departure_country", departure),
                          ("destination_country", destination)):
-        code = _country_or_raw(value, field, unknowns, unmapped)
+        code = _country_or_raw(value, field, noted, unmapped)
         if code:
             body[field] = code
-    if routing.strip():
-        body["routing"] = routing.strip()[:500]
-    if unmapped:
-        body["description"] = "unmapped source values: " + "; ".join(unmapped)
-    body["source"] = {"dataset": DATASET, "row": rownum, "key": key[len(DATASET) + 1 :][:500]}
-    return ParsedRow(rownum, "seizure", key, body=None if errors else body, markings=MARKINGS,
-                     errors=errors, raw=raw, prepared=prepared)
+    return _Part(tuple(errors), body, tuple(noted.added), tuple(unmapped))
+
+
+def _amount_part(amount: str, unit: str) -> _Part:
+    if not amount.strip():
+        return _Part((), {}, (), ())
+    try:
+        value = float(amount.replace(",", "."))
+    except ValueError:
+        return _Part((FieldError("AMOUNT", f"not a number: {amount!r}"),), {}, (), ())
+    found_unit = vocabulary.unit(unit) if unit.strip() else None
+    if not math.isfinite(value) or value < 0 or value >= 1e12:
+        return _Part((FieldError("AMOUNT", f"out of range: {amount!r}"),), {}, (), ())
+    if not unit.strip():
+        return _Part((), {}, (("amount without unit", amount.strip()),), (f"AMOUNT={amount.strip()} (no unit)",))
+    if found_unit is None:
+        return _Part((FieldError("DRUG_UNIT", f"unknown unit {unit!r}"),), {}, (), ())
+    if value == 0:
+        return _Part((), {}, (("zero amount", unit.strip()),), ())
+    q = vocabulary.normalise_quantity(value, found_unit)
+    quantity = {"amount": jcs_number(value), "unit": found_unit.code}
+    for name, number in zip(("kg", "count", "litres"), q):
+        if number is not None:
+            quantity[name] = jcs_number(number)
+    prepared = None not in quantity.values()
+    if not prepared:  # rare: leave the numbers as they are for the reference encoder
+        quantity = {"amount": value, "unit": found_unit.code} | {
+            k: v for k, v in zip(("kg", "count", "litres"), q) if v is not None}
+    return _Part((), {"quantity": quantity}, (), (), prepared)
+
+
+class _RowBuilder:
+    """Builds rows; the parts that depend on a few columns only are worked out once per distinct value.
+
+    Bodies built here share their nested values (a quantity): treat them as read-only."""
+
+    def __init__(self, unknowns: Unknowns):
+        self.unknowns = unknowns
+        self.dates: dict[str, _Part] = {}
+        self.names: dict[tuple, _Part] = {}
+        self.amounts: dict[tuple[str, str], _Part] = {}
+
+    def __call__(self, rownum: int, key: str, c: list[str], raw: str) -> ParsedRow:
+        (_region, _subregion, country, admin, place, date, drug, amount, unit, hiding, installation, transport,
+         producing, departure, destination, routing) = c
+        names_key = (country, drug, hiding, installation, transport, producing, departure, destination)
+        parts = (self.dates.get(date) or self.dates.setdefault(date, _date_part(date)),
+                 self.names.get(names_key) or self.names.setdefault(names_key, _names_part(*names_key)),
+                 self.amounts.get((amount, unit)) or self.amounts.setdefault((amount, unit),
+                                                                               _amount_part(amount, unit)))
+        body: dict = {}
+        errors: list[FieldError] = []
+        unmapped: list[str] = []
+        prepared = True
+        for part in parts:
+            if part.errors:
+                errors.extend(part.errors)
+            body.update(part.fields)
+            for what, value in part.unknown:
+                self.unknowns.add(what, value)
+            unmapped.extend(part.unmapped)
+            prepared = prepared and part.prepared
+        if admin.strip():
+            body["admin_area"] = admin.strip()[:500]
+        if place.strip():
+            body["place"] = place.strip()[:500]
+        if routing.strip():
+            body["routing"] = routing.strip()[:500]
+        if unmapped:
+            body["description"] = "unmapped source values: " + "; ".join(unmapped)
+        body["source"] = {"dataset": DATASET, "row": rownum, "key": key[len(DATASET) + 1 :][:500]}
+        return ParsedRow(rownum, "seizure", key, body=None if errors else body, markings=MARKINGS,
+                         errors=errors, raw=raw, prepared=prepared)
