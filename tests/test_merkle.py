@@ -288,6 +288,19 @@ def test_compact_range_every_prefix() -> None:
     assert cr.root() == mk.root(big)
 
 
+def test_extend_in_pieces_equals_append_and_refuses_bad_leaves() -> None:
+    one = mk.CompactRange()
+    for leaf in LEAVES:
+        one.append(leaf)
+    pieces = mk.CompactRange()
+    pieces.extend(LEAVES[:5])
+    pieces.extend([bytearray(h) for h in LEAVES[5:]])  # any bytes-like hash
+    assert (pieces.size, pieces.hashes, pieces.root()) == (one.size, one.hashes, one.root())
+    with pytest.raises(ValueError, match="leaf hash 2 is not 32 bytes"):
+        pieces.extend([LEAVES[0], LEAVES[1], b"short"])
+    assert pieces.size == len(LEAVES) + 2 and pieces.root() == mk.root(LEAVES + LEAVES[:2])
+
+
 @pytest.mark.parametrize(
     "bad",
     [

@@ -253,9 +253,23 @@ class CompactRange:
         self.size += 1
 
     def extend(self, leaf_hashes: Sequence[bytes]) -> None:
-        """Append several leaf hashes in order."""
-        for h in leaf_hashes:
-            self.append(h)
+        """Append several leaf hashes in order (`append` in one loop: the bulk-import path)."""
+        hashes, size, sha = self.hashes, self.size, _sha256
+        try:
+            for i, leaf in enumerate(leaf_hashes):
+                if type(leaf) is not bytes:
+                    leaf = bytes(leaf) if _is_hash(leaf) else b""
+                if len(leaf) != HASH_SIZE:
+                    raise ValueError(f"leaf hash {i} is not {HASH_SIZE} bytes")
+                hashes.append(leaf)
+                s = size
+                while s & 1:
+                    right = hashes.pop()
+                    hashes[-1] = sha(b"\x01" + hashes[-1] + right).digest()
+                    s >>= 1
+                size += 1
+        finally:
+            self.size = size  # the leaves before a bad one stay appended, as with append()
 
     def root(self) -> bytes:
         """MTH of all leaves appended so far (folds the frontier right to left)."""

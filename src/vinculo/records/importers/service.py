@@ -73,15 +73,11 @@ class _Writer:
         if not fresh:
             return
         first = allocate_seq(self.conn, len(fresh))
-        append = self.tree.append
-        rows = []
-        for offset, (row, leaf) in enumerate(fresh):
-            append(leaf)
-            rows.append((first + offset, *row))
-        repo.insert_tuples(self.conn, rows)
-        self.report.imported += len(rows)
+        self.tree.extend([leaf for _, leaf in fresh])
+        repo.insert_tuples(self.conn, [(first + offset, *row) for offset, (row, _) in enumerate(fresh)])
+        self.report.imported += len(fresh)
         self.report.first_seq = self.report.first_seq or first
-        self.report.last_seq = first + len(rows) - 1
+        self.report.last_seq = first + len(fresh) - 1
 
 
 @contextmanager
