@@ -35,3 +35,23 @@ def test_source_id_is_uuid5():
 
     for key in ("a", "unodc-ids|abc|0", "ñ" * 50):
         assert source_id("seizure", key) == f"seizure--{uuid.uuid5(SOURCE_NAMESPACE, key)}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_orjson_writes_what_json_writes(value):
+    """The fast path writes the prepared copy with orjson; it must spell it exactly as `json` does."""
+    from vinculo.canonical import _dumps, _NeedsReference, _prepare
+
+    try:
+        prepared = _prepare(value)
+    except _NeedsReference:
+        return
+    assert canonical_json(value) == _dumps(prepared).encode("utf-8")
+
+
+def test_deep_nesting_falls_back_to_json():
+    deep: object = 1.5
+    for _ in range(300):  # deeper than orjson writes
+        deep = [deep]
+    assert canonical_json(deep) == rfc8785.dumps(deep)

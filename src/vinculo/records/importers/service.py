@@ -9,15 +9,14 @@ parsed and prepared in a worker process (see worker.py) while this process write
 from __future__ import annotations
 
 import csv
-import gc
 from collections.abc import Callable, Generator, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vinculo.accounts.model import Actor
 from vinculo.audit.events import AuditEvent
 from vinculo.audit.merkle import CompactRange
+from vinculo.collector import fewer_collections
 from vinculo.node.context import Node
 from vinculo.records import repository as repo
 from vinculo.records.importers import worker
@@ -80,18 +79,6 @@ class _Writer:
         self.report.last_seq = first + len(fresh) - 1
 
 
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """A bulk import allocates millions of short-lived, acyclic objects: collect the young generation
-    far less often while it runs (the collector stays on)."""
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], 50_000), *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
 def _inline(rows: Iterable[ParsedRow], name: str, origin: str, ts: str, skip_invalid: bool,
             tally: Tally) -> Iterator[tuple[str, object]]:
     cache: dict = {}
@@ -137,7 +124,7 @@ def _write(node: Node, actor: Actor, source: str, events: Generator[tuple[str, o
            progress: Callable[[int], None] | None) -> ImportReport:
     report = ImportReport(source)
     tree = CompactRange()
-    with node.uow() as uow, _fewer_collections():
+    with node.uow() as uow, fewer_collections():
         writer = _Writer(uow.conn, report, tree)
         try:
             for kind, payload in events:
