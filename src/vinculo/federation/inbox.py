@@ -8,6 +8,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+import orjson
 from sqlalchemy import delete, select
 
 from vinculo.audit.events import AuditEvent
@@ -18,6 +19,7 @@ from vinculo.federation.stix_map import StixMappingError, from_stix
 from vinculo.node.context import Node
 from vinculo.node.keys import public_from_hex
 from vinculo.records import repository as repo
+from vinculo.records.facets import facets
 from vinculo.records.model import ID_RE, format_ts, utcnow
 from vinculo.records.repository import parse_markings
 from vinculo.records.types import BODY_TYPES
@@ -49,6 +51,8 @@ def _keys(conn) -> dict[str, bytes]:  # noqa: ANN001
 
 def _check(obj: dict, partner: str, keys: dict, relay: frozenset[str]) -> tuple[dict, str, bool, bytes, bytes, str]:
     """Everything but the signature itself (checked for the whole page at once by verify_many)."""
+    if not isinstance(obj, dict):
+        raise Rejected("not a STIX object")
     try:
         doc, signature, signer = from_stix(obj)
     except StixMappingError as exc:
@@ -59,10 +63,16 @@ def _check(obj: dict, partner: str, keys: dict, relay: frozenset[str]) -> tuple[
         raise Rejected(f"{rid or obj.get('id')}: not a valid record id/type")
     if not isinstance(doc.get("version"), int) or doc["version"] < 1 or not isinstance(doc.get("body"), dict):
         raise Rejected(f"{rid}: bad version or body")
+    if not all(type(doc.get(k)) is str for k in ("origin", "created", "modified")) \
+            or type(doc.get("revoked")) is not bool:
+        raise Rejected(f"{rid}: bad origin, timestamps or revoked flag")
+    markings = doc.get("markings")
     try:
-        parse_markings(json.dumps(doc.get("markings"), sort_keys=True))
-    except ValueError:
+        parse_markings(orjson.dumps(markings, option=orjson.OPT_SORT_KEYS).decode())
+    except (ValueError, TypeError):
         raise Rejected(f"{rid}: bad markings") from None
+    if type(markings.get("tlp")) is not str or type(markings.get("handling")) is not str:
+        raise Rejected(f"{rid}: markings must state tlp and handling")
     origin = doc.get("origin")
     tombstone = bool(doc.get("revoked")) and not doc["body"]
     if tombstone:
@@ -82,6 +92,23 @@ def _check(obj: dict, partner: str, keys: dict, relay: frozenset[str]) -> tuple[
     return doc, signature, tombstone, canonical_json(doc), key, expected_signer
 
 
+def _text(value: object) -> str:
+    """Stored JSON text of a verified document part (orjson; `json` for anything orjson refuses)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False)
+
+
+def _row(doc: dict, seq: int, digest: str, signature: str, added: str) -> tuple:
+    """`repo.document_row(doc, seq, digest, signature, True, added)` as a tuple in `_COLUMNS` order."""
+    f = facets(doc["type"], doc["body"])
+    markings = doc["markings"]
+    return (seq, doc["id"], doc["version"], doc["type"], doc["origin"], doc["created"], doc["modified"],
+            doc["revoked"], True, _text(markings), _text(doc["body"]), digest, signature, markings["tlp"],
+            markings["handling"], f.country, f.substance, f.event_date, f.search, added)
+
+
 def apply_page(node: Node, partner: str, objects: list[dict], cursor: str | None) -> PageResult:
     result = PageResult()
     now = format_ts(utcnow())
@@ -99,7 +126,7 @@ def apply_page(node: Node, partner: str, objects: list[dict], cursor: str | None
             try:
                 candidates.append(_check(obj, partner, keys, relay))
             except Rejected as exc:
-                result.rejected.append((str(obj.get("id", "?")), str(exc)))
+                result.rejected.append((str(obj.get("id", "?") if isinstance(obj, dict) else "?"), str(exc)))
         verdicts = verify_many([(key, data, sig) for _doc, sig, _t, data, key, _s in candidates])
         checked = []
         for (doc, sig, tombstone, data, _key, signer), ok in zip(candidates, verdicts):
@@ -145,10 +172,10 @@ def apply_page(node: Node, partner: str, objects: list[dict], cursor: str | None
             tree = CompactRange()
             rows = []
             for i, (doc, signature, data) in enumerate(staged):
-                digest = hashlib.sha256(data).hexdigest()
-                tree.append(leaf_hash(bytes.fromhex(digest)))
-                rows.append(repo.document_row(doc, first + i, digest, signature, True, now))
-            repo.insert_rows(conn, rows)
+                digest = hashlib.sha256(data).digest()
+                tree.append(leaf_hash(digest))
+                rows.append(_row(doc, first + i, digest.hex(), signature, now))
+            repo.insert_tuples(conn, rows)  # one executemany per page, without per-row SQLAlchemy work
             root = tree.root().hex()
         upsert(conn, sync_state, [{"partner": partner, "cursor": cursor, "receipts_seq": 0, "last_run": now,
                                    "last_result": json.dumps(result.__dict__)}],

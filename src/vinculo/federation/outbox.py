@@ -7,8 +7,10 @@ as its released view, signed by this node; a record the partner holds but may no
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
+import orjson
 from sqlalchemy import select
 
 from vinculo.audit.events import AuditEvent
@@ -16,14 +18,13 @@ from vinculo.federation import egress
 from vinculo.federation.signing import sign_document
 from vinculo.federation.stix_map import to_stix
 from vinculo.node.context import Node
-from vinculo.records.model import Record, format_ts, utcnow
 from vinculo.records import repository as repo
-from vinculo.records.repository import from_row
+from vinculo.records.model import Record, format_ts, parse_ts, utcnow
+from vinculo.records.repository import parse_markings
 from vinculo.sharing import service as sharing
 from vinculo.sharing.release import PartnerNode, release
 from vinculo.store.tables import record_versions as rv
 from vinculo.store.tables_federation import holdings, withdrawals
-from vinculo.store.upsert import upsert
 
 MAX_LIMIT = 1000
 
@@ -44,12 +45,27 @@ def tombstone(record: Record) -> dict:
             "markings": record.markings.to_json(), "body": {}}
 
 
+_COLUMNS = (rv.c.seq, rv.c.id, rv.c.type, rv.c.origin, rv.c.version, rv.c.created, rv.c.modified,
+            rv.c.markings, rv.c.body, rv.c.revoked, rv.c.signature, rv.c.added)
+
+
+def _record(r) -> Record:  # noqa: ANN001
+    """`repo.from_row` for a `_COLUMNS` row, read by position (a feed page reads 1,000 of them)."""
+    seq, rid, rtype, origin, version, created, modified, markings, body, revoked, signature, _added = r
+    try:
+        content = orjson.loads(body)
+    except orjson.JSONDecodeError:  # what only `json` reads (e.g. NaN): read it as from_row does
+        content = json.loads(body)
+    return Record(rid, rtype, origin, version, parse_ts(created), parse_ts(modified), parse_markings(markings),
+                  content, revoked, signature, seq)
+
+
 def _candidates(conn, partner: str, after: int, types: set[str], ids: set[str] | None, batch: int):  # noqa: ANN001, ANN202
     """Up to `batch` (seq, record, why, added) after `after`, in seq order: versions, then withdrawals merged in."""
-    q = select(rv).where(rv.c.seq > after, rv.c.current.is_(True), rv.c.type.in_(types))
+    q = select(*_COLUMNS).where(rv.c.seq > after, rv.c.current.is_(True), rv.c.type.in_(types))
     if ids is not None:
         q = q.where(rv.c.id.in_(ids))
-    rows = [(r.seq, from_row(r), None, r.added) for r in conn.execute(q.order_by(rv.c.seq).limit(batch))]
+    rows = [(r[0], _record(r), None, r[11]) for r in conn.execute(q.order_by(rv.c.seq).limit(batch)).all()]
     wq = select(withdrawals).where(withdrawals.c.partner == partner, withdrawals.c.seq > after)
     if ids is not None:
         wq = wq.where(withdrawals.c.record_id.in_(ids))
@@ -77,7 +93,7 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
         audience = PartnerNode(partner, node.id, agreement, now.date())
         wanted = set(agreement.record_types) & (types or set(agreement.record_types))
         sent: list[list] = []
-        held_rows: list[dict] = []
+        held_rows: list[tuple] = []
         while len(page.objects) < limit:
             rows, exhausted = _candidates(uow.conn, partner, page.next_seq, wanted, ids, limit - len(page.objects))
             if not rows:
@@ -114,18 +130,29 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
                 page.added.append(added)
                 sent.append([record.id, record.version, kind])
                 held[record.id] = kind == "tombstone"
-                held_rows.append({"partner": partner, "record_id": record.id, "version": record.version,
-                                  "withdrawn": kind == "tombstone", "updated": stamp})
+                held_rows.append((partner, record.id, record.version, kind == "tombstone", stamp))
             if exhausted:
                 break
         page.more = _has_more(uow.conn, partner, page.next_seq, wanted)
-        upsert(uow.conn, holdings, held_rows, ["partner", "record_id"], ["version", "withdrawn", "updated"])
+        _hold(uow.conn, held_rows)
         if sent or page.refused:
             uow.audit(AuditEvent(f"partner:{partner}", "release", f"partner:{partner}",
                                  {"partner": partner, "objects": sent, "after": after, "next": page.next_seq,
                                   "agreement_version": agreement.version}))
         uow.commit()
     return page
+
+
+_HOLD_SQL = ("INSERT INTO holdings (partner, record_id, version, withdrawn, updated) VALUES ({0}) "
+             "ON CONFLICT (partner, record_id) DO UPDATE SET version = excluded.version, "
+             "withdrawn = excluded.withdrawn, updated = excluded.updated")
+
+
+def _hold(conn, rows: list[tuple]) -> None:  # noqa: ANN001
+    """Record what the partner now holds: one executemany of plain tuples (SQLite and PostgreSQL)."""
+    if rows:
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(_HOLD_SQL.format(", ".join([mark] * 5)), rows)
 
 
 def _holdings(conn, partner: str, record_ids: list[str]) -> dict[str, bool]:  # noqa: ANN001

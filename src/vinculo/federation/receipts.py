@@ -8,7 +8,6 @@ from vinculo.audit.events import AuditEvent
 from vinculo.node.context import Node
 from vinculo.records.model import ID_RE, format_ts, parse_ts, utcnow
 from vinculo.store.tables_federation import receipts
-from vinculo.store.upsert import upsert
 
 MAX_RECEIPTS = 10000
 
@@ -17,12 +16,21 @@ class ReceiptError(ValueError):
     pass
 
 
+_UPSERT = ("INSERT INTO receipts (partner, record_id, version, status, received_at, recorded) VALUES ({0}) "
+           "ON CONFLICT (partner, record_id, version) DO UPDATE SET status = excluded.status, "
+           "received_at = excluded.received_at, recorded = excluded.recorded")
+
+
 def record_receipts(node: Node, partner: str, items: list[dict]) -> int:
     if len(items) > MAX_RECEIPTS:
         raise ReceiptError(f"receipts: at most {MAX_RECEIPTS} per request")
     now = format_ts(utcnow())
     rows = []
+    stamps: dict[str, str] = {}  # a page's receipts share one timestamp: check each distinct one once
+    withdrawn = 0
     for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ReceiptError(f"receipts[{i}]: an object")
         rid, version, status = item.get("id"), item.get("version"), item.get("status")
         if not isinstance(rid, str) or not ID_RE.match(rid):
             raise ReceiptError(f"receipts[{i}].id: not a record id")
@@ -30,16 +38,21 @@ def record_receipts(node: Node, partner: str, items: list[dict]) -> int:
             raise ReceiptError(f"receipts[{i}].version: a positive integer")
         if status not in ("stored", "withdrawn"):
             raise ReceiptError(f"receipts[{i}].status: stored or withdrawn")
-        try:
-            received = format_ts(parse_ts(str(item.get("received_at"))))
-        except ValueError:
-            raise ReceiptError(f"receipts[{i}].received_at: an RFC 3339 timestamp") from None
-        rows.append({"partner": partner, "record_id": rid, "version": version, "status": status,
-                     "received_at": received, "recorded": now})
+        raw = str(item.get("received_at"))
+        received = stamps.get(raw)
+        if received is None:
+            try:
+                received = stamps[raw] = format_ts(parse_ts(raw))
+            except ValueError:
+                raise ReceiptError(f"receipts[{i}].received_at: an RFC 3339 timestamp") from None
+        withdrawn += status == "withdrawn"
+        rows.append((partner, rid, version, status, received, now))
     with node.uow() as uow:
-        upsert(uow.conn, receipts, rows, ["partner", "record_id", "version"], ["status", "received_at", "recorded"])
+        if rows:
+            mark = "?" if uow.conn.dialect.paramstyle == "qmark" else "%s"
+            uow.conn.exec_driver_sql(_UPSERT.format(", ".join([mark] * 6)), rows)
         uow.audit(AuditEvent(f"partner:{partner}", "receipts", f"partner:{partner}",
-                             {"count": len(rows), "withdrawn": sum(r["status"] == "withdrawn" for r in rows)}))
+                             {"count": len(rows), "withdrawn": withdrawn}))
         uow.commit()
     return len(rows)
 

@@ -8,6 +8,7 @@ SDOs defined by extension definitions; the signed Vinculo document travels in a 
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 
 from vinculo.sharing.markings import TLP, Handling
 
@@ -58,6 +59,7 @@ def stix_type(record_type: str) -> str:
     return f"vinculo-{record_type}"
 
 
+@lru_cache(maxsize=1024)
 def node_identity_id(node_id: str) -> str:
     return f"identity--{uuid.uuid5(STIX_NS, 'node:' + node_id)}"
 

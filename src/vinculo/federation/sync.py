@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
 from dataclasses import dataclass, field
+from typing import Self
 
 import httpx
-from sqlalchemy import select
+import orjson
+from sqlalchemy import and_, select
 
 from vinculo.audit.events import AuditEvent
+from vinculo.collector import fewer_collections
 from vinculo.federation import inbox
-from vinculo.federation.client import TaxiiClient, TaxiiClientError
+from vinculo.federation.client import Envelope, TaxiiClient, TaxiiClientError
 from vinculo.federation.partners import partner_row, pull_credential
 from vinculo.node.context import Node
 from vinculo.records.model import format_ts, utcnow
 from vinculo.sharing import service as sharing
 from vinculo.store.tables import record_versions as rv
 from vinculo.store.tables_federation import sync_state
+
+FIRST_PAGE = 125  # then doubling up to the page size
 
 
 class SyncError(Exception):
@@ -53,7 +59,77 @@ def _all_collection(client: TaxiiClient, root: str) -> str:
     raise SyncError("the partner offers no 'all' collection: no agreement covers us on its side yet")
 
 
+class _Pages:
+    """Fetch pages in a thread, each requested as soon as the previous one has arrived (a Vinculo server
+    says in headers whether there is more and where the page ended), so the partner builds and signs
+    page k+1 while we verify and store page k. At most `depth` fetched pages wait; decoding is left to
+    the consumer. The first pages are smaller so that verifying starts early; none exceeds `page_size`."""
+
+    def __init__(self, client: TaxiiClient, root: str, collection: str, cursor: str | None, page_size: int,
+                 max_pages: int | None, depth: int = 2):
+        self.client, self.root, self.collection = client, root, collection
+        self.cursor, self.page_size, self.max_pages = cursor, page_size, max_pages
+        self.queue: queue.Queue = queue.Queue(depth)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="vinculo-sync-fetch", daemon=True)
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        while self.thread.is_alive():  # unblock a fetcher waiting for room
+            try:
+                self.queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self.thread.join()
+
+    def _put(self, item: object) -> bool:
+        while not self.stopped.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        token, pages, limit = self.cursor, 0, max(1, min(self.page_size, FIRST_PAGE))
+        try:
+            while not self.stopped.is_set():
+                r = self.client.fetch_objects(self.root, self.collection, token, limit)
+                pages += 1
+                more, nxt = r.headers.get("X-Vinculo-More"), r.headers.get("X-Vinculo-Next")
+                if more is None or nxt is None:  # not a Vinculo server: the body says
+                    env = self.client.envelope(r)
+                    more, nxt, item = ("true" if env.more else "false"), env.cursor, env
+                else:
+                    item = r
+                last = more != "true" or (self.max_pages is not None and pages >= self.max_pages)
+                if not self._put((item, last)) or last:
+                    return
+                token, limit = nxt or token, min(self.page_size, limit * 2)
+        except Exception as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            self._put((exc, True))
+
+    def __iter__(self):  # noqa: ANN204
+        while True:
+            item, last = self.queue.get()
+            if isinstance(item, Exception):
+                raise item
+            yield item if isinstance(item, Envelope) else self.client.envelope(item)
+            if last:
+                return
+
+
 def pull(node: Node, partner: str, page_size: int = 500, max_pages: int | None = None) -> SyncReport:
+    with fewer_collections():
+        return _pull(node, partner, page_size, max_pages)
+
+
+def _pull(node: Node, partner: str, page_size: int, max_pages: int | None) -> SyncReport:
     row = partner_row(node, partner)
     if not row.url:
         raise SyncError(f"partner {partner} has no URL")
@@ -63,23 +139,15 @@ def pull(node: Node, partner: str, page_size: int = 500, max_pages: int | None =
             root = client.api_root()
             collection = _all_collection(client, root)
             cursor = _cursor(node, partner)
-            # Fetch page k+1 while page k is verified and stored: the partner signs while we verify.
-            with ThreadPoolExecutor(1) as pool:
-                pending = pool.submit(client.objects, root, collection, cursor, page_size)
-                while True:
-                    env = pending.result()
+            with _Pages(client, root, collection, cursor, page_size, max_pages) as pages:
+                for env in pages:
                     nxt = env.cursor or cursor
-                    last = not env.more or (max_pages is not None and report.pages + 1 >= max_pages)
-                    if not last:
-                        pending = pool.submit(client.objects, root, collection, nxt, page_size)
                     result = inbox.apply_page(node, partner, env.objects, nxt)
                     report.pages += 1
                     for name in ("new", "updated", "retracted", "unchanged"):
                         setattr(report, name, getattr(report, name) + getattr(result, name))
                     report.rejected += result.rejected
                     cursor = nxt
-                    if last:
-                        break
         except TaxiiClientError as exc:
             raise SyncError(str(exc)) from None
         report.cursor = cursor
@@ -93,15 +161,17 @@ def send_receipts(node: Node, partner: str, url: str, http: httpx.Client) -> int
         since = conn.execute(select(sync_state.c.receipts_seq).where(sync_state.c.partner == partner)).scalar() or 0
         agreement = sharing.current_agreement(conn, partner)
         origins = {partner} | set(agreement.relay_origins if agreement else ())
-        rows = conn.execute(select(rv.c.seq, rv.c.id, rv.c.version, rv.c.revoked, rv.c.body, rv.c.added)
+        dropped = and_(rv.c.revoked, rv.c.body == "{}").label("dropped")  # a tombstone: content withdrawn
+        rows = conn.execute(select(rv.c.seq, rv.c.id, rv.c.version, dropped, rv.c.added)
                             .where(rv.c.seq > since, rv.c.origin.in_(origins)).order_by(rv.c.seq)).all()
     sent = 0
     for i in range(0, len(rows), 5000):
         chunk = rows[i : i + 5000]
         receipts = [{"id": r.id, "version": r.version, "received_at": r.added,
-                     "status": "withdrawn" if r.revoked and r.body == "{}" else "stored"} for r in chunk]
+                     "status": "withdrawn" if r.dropped else "stored"} for r in chunk]
         try:
-            resp = http.post(url.rstrip("/") + "/api/v1/federation/receipts", json={"receipts": receipts})
+            resp = http.post(url.rstrip("/") + "/api/v1/federation/receipts",
+                             content=orjson.dumps({"receipts": receipts}), headers={"Content-Type": "application/json"})
         except httpx.HTTPError:
             return sent  # the next run sends them again
         if resp.status_code != 200:

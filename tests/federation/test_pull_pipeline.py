@@ -1,0 +1,150 @@
+"""The fast pull path: pipelined pages, positional rows, orjson on the wire, stricter envelopes.
+
+Every shortcut must keep the checks: each object verified against the pinned key, a tampered field
+rejected, a bad page stored not at all, the cursor never ahead of what is stored."""
+
+import hashlib
+import json
+import ssl
+
+import httpx
+import pytest
+from conftest import SEIZURE, actor
+from fed_helpers import pair
+
+from vinculo.audit.checks import verify_node
+from vinculo.canonical import canonical_json
+from vinculo.federation import inbox, receipts, sync
+from vinculo.federation.client import TaxiiClient, TaxiiClientError, _tls_for
+from vinculo.federation.signing import sign_document
+from vinculo.federation.stix_defs import DOCUMENT_EXTENSION
+from vinculo.federation.stix_map import to_stix
+from vinculo.records import repository as repo
+from vinculo.records import service
+from vinculo.records.repository import _COLUMNS
+
+TERMS = {"record_types": ["seizure"], "max_tlp": "amber", "start": "2020-01-01"}
+
+
+@pytest.fixture
+def nodes(make_node):
+    return make_node("us-dea", "US"), make_node("mx-fgr", "MX")
+
+
+def _held(node, origin="us-dea"):
+    with node.engine.connect() as conn:
+        return {r.id: r for r in conn.execute(repo.rv.select().where(repo.rv.c.origin == origin))}
+
+
+def test_pipelined_pull_ramps_pages_and_honours_max_pages(nodes, monkeypatch):
+    us, mx = nodes
+    ana = actor(us, "analyst")
+    made = [service.create_record(us, ana, "seizure", SEIZURE | {"place": f"p{i}"}, {"tlp": "green"}).id
+            for i in range(23)]
+    monkeypatch.setattr(sync, "FIRST_PAGE", 2)  # pages of 2, 4, 5, 5, ... records (page size 5)
+    with pair(us, mx, us_terms=TERMS):
+        first = sync.pull(mx, "us-dea", page_size=5, max_pages=2)
+        assert (first.pages, first.new, first.rejected) == (2, 6, [])  # 2 + 4: nothing beyond max_pages
+        assert len(_held(mx)) == 6
+        rest = sync.pull(mx, "us-dea", page_size=5)
+        assert rest.new == 17 and not rest.rejected and rest.receipts_sent == 17
+        assert set(_held(mx)) == set(made)
+        again = sync.pull(mx, "us-dea", page_size=5)
+        assert (again.new, again.updated, again.unchanged) == (0, 0, 0)
+    assert verify_node(mx).ok and verify_node(us).ok
+
+
+def test_vinculo_server_says_whether_there_is_more(nodes):
+    us, mx = nodes
+    ana = actor(us, "analyst")
+    for i in range(3):
+        service.create_record(us, ana, "seizure", SEIZURE | {"place": f"p{i}"}, {"tlp": "green"})
+    with pair(us, mx, us_terms=TERMS) as (us_url, _mx_url, cred_for_mx, _), \
+            TaxiiClient(us_url + "/taxii2/", token=cred_for_mx) as client:
+        root = client.api_root()
+        cid = next(c["id"] for c in client.collections(root) if c["alias"] == "all")
+        r = client.fetch_objects(root, cid, None, 2)
+        assert r.headers["X-Vinculo-More"] == "true"
+        assert r.headers["content-type"].startswith("application/taxii+json")
+        env = client.envelope(r)
+        assert env.more and len(env.objects) == 2 and env.cursor == r.headers["X-Vinculo-Next"]
+        assert json.loads(r.content) == {"more": True, "next": env.next, "objects": env.objects}
+        last = client.fetch_objects(root, cid, env.cursor, 2)
+        assert last.headers["X-Vinculo-More"] == "false" and len(client.envelope(last).objects) == 1
+
+
+def test_a_page_that_is_not_json_is_a_client_error():
+    req = httpx.Request("GET", "http://partner.invalid/taxii2/api/collections/x/objects/")
+    for content in (b"<html>oops</html>", b'["not", "an", "envelope"]', b'{"objects": {"a": 1}}'):
+        with pytest.raises(TaxiiClientError):
+            TaxiiClient.envelope(httpx.Response(200, content=content, request=req))
+    env = TaxiiClient.envelope(httpx.Response(200, content=b'{"objects": [], "more": false}', request=req))
+    assert env.objects == [] and not env.more
+
+
+def test_plain_http_partners_get_a_context_that_trusts_nothing():
+    ctx = _tls_for("http://127.0.0.1:8000/taxii2/")
+    assert isinstance(ctx, ssl.SSLContext)
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname and not ctx.get_ca_certs()
+    assert _tls_for("https://partner.example/taxii2/") is True
+
+
+def test_rows_match_document_row(nodes):
+    us, _mx = nodes
+    rec = service.create_record(us, actor(us, "analyst"), "seizure", SEIZURE | {"place": "Tijuana ñ"},
+                                {"tlp": "green"})
+    doc = rec.document()
+    expected = repo.document_row(doc, 7, "ab" * 32, "sig", True, "2026-01-01T00:00:00.000000Z")
+    row = inbox._row(doc, 7, "ab" * 32, "sig", "2026-01-01T00:00:00.000000Z")
+    got = dict(zip(_COLUMNS, row, strict=True))
+    for text in ("markings", "body"):
+        assert json.loads(got.pop(text)) == json.loads(expected.pop(text))
+    assert got == expected
+
+
+def test_tampered_malformed_and_unsigned_objects_are_rejected_and_nothing_else_changes(nodes):
+    us, mx = nodes
+    ana = actor(us, "analyst")
+    recs = [service.create_record(us, ana, "seizure", SEIZURE | {"place": f"p{i}"}, {"tlp": "green"})
+            for i in range(3)]
+    with pair(us, mx):  # keys pinned both ways; nothing pulled
+        pass
+    docs = [r.document() for r in recs]
+    good = to_stix(docs[0], sign_document(us.key, docs[0]), "us-dea")
+    tampered = json.loads(json.dumps(to_stix(docs[1], sign_document(us.key, docs[1]), "us-dea")))
+    tampered["extensions"][DOCUMENT_EXTENSION]["document"]["body"]["substance"] = "cocaine"
+    renumbered = to_stix(docs[1] | {"version": 2}, sign_document(us.key, docs[1]), "us-dea")
+    bare = docs[2] | {"markings": {"tlp": "green"}}  # parses (handling has a default): not a full document
+    no_handling = to_stix(docs[2], sign_document(us.key, bare), "us-dea")
+    no_handling["extensions"][DOCUMENT_EXTENSION]["document"] = bare  # signed as is: only the shape is wrong
+    flag = docs[2] | {"revoked": 0}
+    bad_flag = to_stix(flag, sign_document(us.key, flag), "us-dea")
+    page = [good, tampered, renumbered, no_handling, bad_flag, "junk", 7]
+    result = inbox.apply_page(mx, "us-dea", page, "c1")
+    assert result.new == 1
+    reasons = [r for _, r in result.rejected]
+    assert len(reasons) == 6
+    assert sum("signature does not verify" in r for r in reasons) == 2
+    assert any("tlp and handling" in r for r in reasons) and any("revoked flag" in r for r in reasons)
+    assert sum(r == "not a STIX object" for r in reasons) == 2
+    held = _held(mx)
+    assert set(held) == {recs[0].id}
+    assert held[recs[0].id].content_hash == hashlib.sha256(canonical_json(docs[0])).hexdigest()
+    assert verify_node(mx).ok
+
+
+def test_receipts_check_each_item(nodes):
+    us, mx = nodes
+    rec = service.create_record(us, actor(us, "analyst"), "seizure", SEIZURE, {"tlp": "green"})
+    ok = {"id": rec.id, "version": 1, "status": "stored", "received_at": "2026-01-01T00:00:00Z"}
+    with pair(us, mx):
+        assert receipts.record_receipts(us, "mx-fgr", [ok, ok | {"version": 2}]) == 2
+        bad_items = (["x"], [ok | {"received_at": "yesterday"}], [ok | {"status": "lost"}],
+                     [ok | {"id": "x"}])
+        for bad in bad_items:
+            with pytest.raises(receipts.ReceiptError):
+                receipts.record_receipts(us, "mx-fgr", [ok, *bad])
+        assert receipts.record_receipts(us, "mx-fgr", [ok | {"status": "withdrawn"}]) == 1
+        listed = receipts.list_receipts(us, "mx-fgr")
+    assert {(r["version"], r["status"], r["received_at"]) for r in listed} == {
+        (1, "withdrawn", "2026-01-01T00:00:00.000000Z"), (2, "stored", "2026-01-01T00:00:00.000000Z")}
