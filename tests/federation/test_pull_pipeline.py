@@ -6,6 +6,7 @@ rejected, a bad page stored not at all, the cursor never ahead of what is stored
 import hashlib
 import json
 import ssl
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -148,3 +149,24 @@ def test_receipts_check_each_item(nodes):
         listed = receipts.list_receipts(us, "mx-fgr")
     assert {(r["version"], r["status"], r["received_at"]) for r in listed} == {
         (1, "withdrawn", "2026-01-01T00:00:00.000000Z"), (2, "stored", "2026-01-01T00:00:00.000000Z")}
+
+
+def test_full_views_are_signed_over_the_stored_canonical_bytes_only_when_they_hash_right(nodes):
+    from vinculo.federation import outbox
+
+    us, _mx = nodes
+    made = service.create_record(us, actor(us, "analyst"), "seizure",
+                                 SEIZURE | {"place": "Nogales", "quantity": {"amount": 1.5, "unit": "kg"}},
+                                 {"tlp": "green"})
+    with us.engine.connect() as conn:
+        row = conn.execute(outbox.select(*outbox._COLUMNS).where(repo.rv.c.id == made.id)).one()
+    doc = outbox._record(row).document()
+    assembled = outbox._full_view_bytes(row, doc)
+    assert assembled == canonical_json(doc)
+    assert hashlib.sha256(assembled).hexdigest() == row.content_hash
+    # stored text that is not canonical (here: spaces) no longer hashes right: the bytes are computed
+    stored = SimpleNamespace(**row._asdict())
+    spaced = SimpleNamespace(**vars(stored) | {"body": row.body.replace(",", ", ")})
+    assert outbox._full_view_bytes(spaced, doc) == canonical_json(doc)
+    wrong = SimpleNamespace(**vars(stored) | {"body": row.body.replace("Nogales", "Sonoyta")})  # a different body with a stale hash
+    assert outbox._full_view_bytes(wrong, doc) == canonical_json(doc)

@@ -7,6 +7,7 @@ as its released view, signed by this node; a record the partner holds but may no
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -14,12 +15,14 @@ import orjson
 from sqlalchemy import select
 
 from vinculo.audit.events import AuditEvent
+from vinculo.canonical import canonical_json
+from vinculo.collector import fewer_collections
 from vinculo.federation import egress
-from vinculo.federation.signing import sign_document
+from vinculo.federation.signing import sign_bytes, sign_document
 from vinculo.federation.stix_map import to_stix
 from vinculo.node.context import Node
 from vinculo.records import repository as repo
-from vinculo.records.model import Record, format_ts, parse_ts, utcnow
+from vinculo.records.model import Record, document_bytes, format_ts, parse_ts, utcnow
 from vinculo.records.repository import parse_markings
 from vinculo.sharing import service as sharing
 from vinculo.sharing.release import PartnerNode, release
@@ -46,12 +49,12 @@ def tombstone(record: Record) -> dict:
 
 
 _COLUMNS = (rv.c.seq, rv.c.id, rv.c.type, rv.c.origin, rv.c.version, rv.c.created, rv.c.modified,
-            rv.c.markings, rv.c.body, rv.c.revoked, rv.c.signature, rv.c.added)
+            rv.c.markings, rv.c.body, rv.c.revoked, rv.c.signature, rv.c.added, rv.c.content_hash)
 
 
 def _record(r) -> Record:  # noqa: ANN001
     """`repo.from_row` for a `_COLUMNS` row, read by position (a feed page reads 1,000 of them)."""
-    seq, rid, rtype, origin, version, created, modified, markings, body, revoked, signature, _added = r
+    seq, rid, rtype, origin, version, created, modified, markings, body, revoked, signature, _added, _hash = r
     try:
         content = orjson.loads(body)
     except orjson.JSONDecodeError:  # what only `json` reads (e.g. NaN): read it as from_row does
@@ -61,20 +64,30 @@ def _record(r) -> Record:  # noqa: ANN001
 
 
 def _candidates(conn, partner: str, after: int, types: set[str], ids: set[str] | None, batch: int):  # noqa: ANN001, ANN202
-    """Up to `batch` (seq, record, why, added) after `after`, in seq order: versions, then withdrawals merged in."""
+    """Up to `batch` (seq, record, why, added, stored row) after `after`, in seq order: versions, then withdrawals merged in."""
     q = select(*_COLUMNS).where(rv.c.seq > after, rv.c.current.is_(True), rv.c.type.in_(types))
     if ids is not None:
         q = q.where(rv.c.id.in_(ids))
-    rows = [(r[0], _record(r), None, r[11]) for r in conn.execute(q.order_by(rv.c.seq).limit(batch)).all()]
+    rows = [(r[0], _record(r), None, r[11], r) for r in conn.execute(q.order_by(rv.c.seq).limit(batch)).all()]
     wq = select(withdrawals).where(withdrawals.c.partner == partner, withdrawals.c.seq > after)
     if ids is not None:
         wq = wq.where(withdrawals.c.record_id.in_(ids))
     for w in conn.execute(wq.order_by(withdrawals.c.seq).limit(batch)).all():
         record = repo.current(conn, w.record_id)
         if record is not None:
-            rows.append((w.seq, record, "withdrawn", w.created))
+            rows.append((w.seq, record, "withdrawn", w.created, None))
     rows.sort(key=lambda x: x[0])
     return rows[:batch], len(rows) < batch
+
+
+def _full_view_bytes(stored, doc: dict) -> bytes:  # noqa: ANN001
+    """The canonical bytes of a full view, assembled from the stored canonical texts when they hash to
+    the stored content hash (so they are exactly the version's canonical form); else computed."""
+    data = document_bytes(stored.id, stored.type, stored.origin, stored.version, stored.created, stored.modified,
+                          stored.revoked, stored.markings, stored.body)
+    if hashlib.sha256(data).hexdigest() == stored.content_hash:
+        return data
+    return canonical_json(doc)
 
 
 def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[str] | None = None,
@@ -86,7 +99,7 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
     page = FeedPage(next_seq=after)
     now = utcnow()
     stamp = format_ts(now)
-    with node.uow() as uow:
+    with fewer_collections(), node.uow() as uow:
         agreement = sharing.current_agreement(uow.conn, partner)
         if agreement is None:
             return page
@@ -98,8 +111,8 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
             rows, exhausted = _candidates(uow.conn, partner, page.next_seq, wanted, ids, limit - len(page.objects))
             if not rows:
                 break
-            held = _holdings(uow.conn, partner, [r.id for _, r, _, _ in rows])
-            for seq, record, why, added in rows:
+            held = _holdings(uow.conn, partner, [r.id for _, r, _, _, _ in rows])
+            for seq, record, why, added, stored in rows:
                 page.next_seq = seq
                 decision = release(record, audience) if why is None else None
                 if decision is not None and decision.allowed:
@@ -117,6 +130,8 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
                         page.refused += 1
                         continue
                     obj = to_stix(doc, record.signature, record.origin)
+                elif kind == "record" and not decision.withheld and stored is not None:
+                    obj = to_stix(doc, sign_bytes(node.key, _full_view_bytes(stored, doc)), node.id)
                 else:
                     obj = to_stix(doc, sign_document(node.key, doc), node.id)
                 try:

@@ -37,7 +37,12 @@ def _secret(key: Ed25519PrivateKey) -> bytes:
 
 
 def sign_document(key: Ed25519PrivateKey, doc: dict) -> str:
-    return ed25519_sign(_secret(key), canonical_json(doc)).hex()
+    return sign_bytes(key, canonical_json(doc))
+
+
+def sign_bytes(key: Ed25519PrivateKey, canonical: bytes) -> str:
+    """Sign canonical bytes the caller already has (and has checked are the document's)."""
+    return ed25519_sign(_secret(key), canonical).hex()
 
 
 def _verify_hex(public: bytes, data: bytes, signature: str | None) -> bool:

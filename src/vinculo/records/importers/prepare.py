@@ -12,20 +12,10 @@ from vinculo.audit.merkle import leaf_hash
 from vinculo.canonical import canonical_json, dumps_prepared
 from vinculo.records.facets import facets
 from vinculo.records.importers.rows import ParsedRow
-from vinculo.records.model import source_id
+from vinculo.records.model import document_bytes, source_id
 
 # One prepared row: (record id, record_versions values without seq, Merkle leaf hash of the version).
 Prepared = tuple[str, tuple, bytes]
-
-
-def document_bytes(rid: str, rtype: str, origin: str, ts: str, markings_json: str, body_json: str) -> bytes:
-    """The canonical bytes of a first version, assembled from canonical parts (keys in JCS order).
-
-    Equal to `canonical_json(version_document(...))`: ids, types, origins and timestamps are plain
-    ASCII without characters JSON escapes (checked by their patterns), which the tests assert.
-    """
-    return (f'{{"body":{body_json},"created":"{ts}","id":"{rid}","markings":{markings_json},'
-            f'"modified":"{ts}","origin":"{origin}","revoked":false,"type":"{rtype}","version":1}}').encode()
 
 
 def prepare(batch: list[ParsedRow], origin: str, ts: str, markings_cache: dict) -> list[Prepared]:
@@ -37,7 +27,8 @@ def prepare(batch: list[ParsedRow], origin: str, ts: str, markings_cache: dict) 
             markings_cache[key] = (p.markings, canonical_json(p.markings).decode())
         markings_json = markings_cache[key][1]
         body_json = dumps_prepared(p.body) if p.prepared else canonical_json(p.body).decode()
-        digest = hashlib.sha256(document_bytes(rid, p.record_type, origin, ts, markings_json, body_json)).digest()
+        digest = hashlib.sha256(document_bytes(rid, p.record_type, origin, 1, ts, ts, False, markings_json,
+                                                body_json)).digest()
         f = facets(p.record_type, p.body)
         out.append((rid, (rid, 1, p.record_type, origin, ts, ts, False, True, markings_json, body_json, digest.hex(),
                           None, p.markings["tlp"], p.markings.get("handling", "H0"), f.country, f.substance,
