@@ -16,6 +16,7 @@ from fed_helpers import pair
 from vinculo.audit.checks import verify_node
 from vinculo.canonical import canonical_json
 from vinculo.federation import inbox, receipts, sync
+from vinculo.federation.agreements import update_agreement
 from vinculo.federation.client import TaxiiClient, TaxiiClientError, _tls_for
 from vinculo.federation.signing import sign_document
 from vinculo.federation.stix_defs import DOCUMENT_EXTENSION
@@ -170,3 +171,31 @@ def test_full_views_are_signed_over_the_stored_canonical_bytes_only_when_they_ha
     assert outbox._full_view_bytes(spaced, doc) == canonical_json(doc)
     wrong = SimpleNamespace(**vars(stored) | {"body": row.body.replace("Nogales", "Sonoyta")})  # a different body with a stale hash
     assert outbox._full_view_bytes(wrong, doc) == canonical_json(doc)
+
+
+def test_pull_asks_for_the_derived_collection_and_falls_back_to_discovery(nodes, monkeypatch):
+    us, mx = nodes
+    ana = actor(us, "analyst")
+    for i in range(3):
+        service.create_record(us, ana, "seizure", SEIZURE | {"place": f"p{i}"}, {"tlp": "green"})
+    asked: list[str] = []
+    real_get = TaxiiClient._get
+
+    def get(self, url, params=None):
+        asked.append(url.split("/taxii2/", 1)[1])
+        return real_get(self, url, params)
+
+    monkeypatch.setattr(TaxiiClient, "_get", get)
+    with pair(us, mx) as (_us_url, _mx_url, _cred, _):
+        with pytest.raises(sync.SyncError, match="no agreement covers us"):  # 404, then discovery says why
+            sync.pull(mx, "us-dea")
+        assert asked[1:] == ["", "api/collections/"]
+        update_agreement(us, "mx-fgr", TERMS)
+        asked.clear()
+        assert sync.pull(mx, "us-dea").new == 3
+        assert all(a.startswith("api/collections/") and a.endswith("/objects/") for a in asked)  # no discovery
+        monkeypatch.setattr(sync, "collection_id", lambda node_id, alias: "00000000-0000-4000-8000-000000000000")
+        asked.clear()
+        service.create_record(us, ana, "seizure", SEIZURE | {"place": "p3"}, {"tlp": "green"})
+        assert sync.pull(mx, "us-dea").new == 1  # not where a Vinculo server keeps it: discovery finds it
+        assert asked[1:3] == ["", "api/collections/"]

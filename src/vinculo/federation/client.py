@@ -12,7 +12,9 @@ TAXII = "application/taxii+json;version=2.1"
 
 
 class TaxiiClientError(Exception):
-    pass
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status  # the HTTP status, when the server answered
 
 
 @dataclass
@@ -61,7 +63,7 @@ class TaxiiClient:
                 detail = r.json().get("description") or r.json().get("title") or r.text
             except ValueError:
                 detail = r.text[:200]
-            raise TaxiiClientError(f"{url}: HTTP {r.status_code}: {detail}")
+            raise TaxiiClientError(f"{url}: HTTP {r.status_code}: {detail}", r.status_code)
         return r
 
     def discover(self) -> dict:

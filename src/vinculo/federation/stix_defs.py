@@ -13,6 +13,13 @@ from functools import lru_cache
 from vinculo.sharing.markings import TLP, Handling
 
 STIX_NS = uuid.UUID("8b0f2f1c-3a4e-5b6c-9d7e-0f1a2b3c4d5e")
+COLLECTION_NS = uuid.UUID("2f3e8a41-9c1d-4b7e-8f60-5a4c3b2d1e0f")
+
+
+def collection_id(node_id: str, alias: str) -> str:
+    """The id of a node's TAXII collection `alias` ("all", "definitions", a record type): derived, so a
+    Vinculo partner can ask for it without discovery."""
+    return str(uuid.uuid5(COLLECTION_NS, f"{node_id}:{alias}"))
 TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 TLP2_IDS = {
     TLP.CLEAR: "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",

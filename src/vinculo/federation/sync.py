@@ -17,6 +17,7 @@ from vinculo.collector import fewer_collections
 from vinculo.federation import inbox
 from vinculo.federation.client import Envelope, TaxiiClient, TaxiiClientError
 from vinculo.federation.partners import partner_row, pull_credential
+from vinculo.federation.stix_defs import collection_id
 from vinculo.node.context import Node
 from vinculo.records.model import format_ts, utcnow
 from vinculo.sharing import service as sharing
@@ -135,24 +136,39 @@ def _pull(node: Node, partner: str, page_size: int, max_pages: int | None) -> Sy
         raise SyncError(f"partner {partner} has no URL")
     report = SyncReport(partner)
     with TaxiiClient(row.url.rstrip("/") + "/taxii2/", token=pull_credential(node, partner)) as client:
+        cursor = _cursor(node, partner)
         try:
-            root = client.api_root()
-            collection = _all_collection(client, root)
-            cursor = _cursor(node, partner)
-            with _Pages(client, root, collection, cursor, page_size, max_pages) as pages:
-                for env in pages:
-                    nxt = env.cursor or cursor
-                    result = inbox.apply_page(node, partner, env.objects, nxt)
-                    report.pages += 1
-                    for name in ("new", "updated", "retracted", "unchanged"):
-                        setattr(report, name, getattr(report, name) + getattr(result, name))
-                    report.rejected += result.rejected
-                    cursor = nxt
+            # A Vinculo partner serves its "all" collection at a derived id: ask for it straight away, and
+            # go through discovery only if it is not there (another server, or no agreement on its side).
+            where = (row.url.rstrip("/") + "/taxii2/api/", collection_id(partner, "all"))
+            try:
+                cursor = _pull_pages(node, partner, client, where, cursor, page_size, max_pages, report)
+            except TaxiiClientError as exc:
+                if exc.status != 404 or report.pages:
+                    raise
+                root = client.api_root()
+                where = (root, _all_collection(client, root))
+                cursor = _pull_pages(node, partner, client, where, cursor, page_size, max_pages, report)
         except TaxiiClientError as exc:
             raise SyncError(str(exc)) from None
         report.cursor = cursor
         report.receipts_sent = send_receipts(node, partner, row.url, client.http)
     return report
+
+
+def _pull_pages(node: Node, partner: str, client: TaxiiClient, where: tuple[str, str], cursor: str | None,
+                page_size: int, max_pages: int | None, report: SyncReport) -> str | None:
+    """Apply pages from collection `where` = (API root, collection id) until the end; the last cursor."""
+    with _Pages(client, *where, cursor, page_size, max_pages) as pages:
+        for env in pages:
+            nxt = env.cursor or cursor
+            result = inbox.apply_page(node, partner, env.objects, nxt)
+            report.pages += 1
+            for name in ("new", "updated", "retracted", "unchanged"):
+                setattr(report, name, getattr(report, name) + getattr(result, name))
+            report.rejected += result.rejected
+            cursor = nxt
+    return cursor
 
 
 def send_receipts(node: Node, partner: str, url: str, http: httpx.Client) -> int:

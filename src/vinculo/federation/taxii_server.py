@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import gc
-import uuid
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -22,7 +21,7 @@ from sqlalchemy import func, select
 from vinculo.api.deps import get_node
 from vinculo.federation import outbox
 from vinculo.federation.partners import PartnerAuthError, authenticate_partner
-from vinculo.federation.stix_defs import NEW_SDO_TYPES, STANDARD_TYPES, definitions, stix_type
+from vinculo.federation.stix_defs import NEW_SDO_TYPES, STANDARD_TYPES, collection_id, definitions, stix_type
 from vinculo.federation.stix_map import stix_id
 from vinculo.node.context import Node
 from vinculo.records.model import format_ts, parse_ts
@@ -32,7 +31,6 @@ from vinculo.store.tables import record_versions as rv
 TAXII = "application/taxii+json;version=2.1"
 STIX = "application/stix+json;version=2.1"
 router = APIRouter(prefix="/taxii2", tags=["taxii"])
-NS = uuid.UUID("2f3e8a41-9c1d-4b7e-8f60-5a4c3b2d1e0f")
 
 
 class TaxiiError(Exception):
@@ -87,7 +85,7 @@ def _collections(node: Node, partner: str) -> dict[str, dict]:
     out: dict[str, dict] = {}
 
     def add(alias: str, title: str, description: str, rtypes: list[str]) -> None:
-        cid = str(uuid.uuid5(NS, f"{node.id}:{alias}"))
+        cid = collection_id(node.id, alias)
         stypes = sorted({stix_type(t) for t in rtypes}) if rtypes else ["identity", "marking-definition",
                                                                          "extension-definition"]
         out[cid] = {"id": cid, "title": title, "description": description, "alias": alias, "can_read": True,
