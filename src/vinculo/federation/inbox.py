@@ -170,12 +170,10 @@ def apply_page(node: Node, partner: str, objects: list[dict], cursor: str | None
         if staged:
             first = allocate_seq(conn, len(staged))
             tree = CompactRange()
-            rows = []
-            for i, (doc, signature, data) in enumerate(staged):
-                digest = hashlib.sha256(data).digest()
-                tree.append(leaf_hash(digest))
-                rows.append(_row(doc, first + i, digest.hex(), signature, now))
-            repo.insert_tuples(conn, rows)  # one executemany per page, without per-row SQLAlchemy work
+            digests = [hashlib.sha256(data).digest() for _doc, _sig, data in staged]
+            tree.extend([leaf_hash(d) for d in digests])
+            repo.insert_tuples(conn, [_row(doc, first + i, digest.hex(), signature, now)  # one executemany a page
+                                      for i, ((doc, signature, _data), digest) in enumerate(zip(staged, digests))])
             root = tree.root().hex()
         upsert(conn, sync_state, [{"partner": partner, "cursor": cursor, "receipts_seq": 0, "last_run": now,
                                    "last_result": json.dumps(result.__dict__)}],
