@@ -19,7 +19,6 @@ from vinculo.federation.stix_map import StixMappingError, from_stix
 from vinculo.node.context import Node
 from vinculo.node.keys import public_from_hex
 from vinculo.records import repository as repo
-from vinculo.records.facets import facets
 from vinculo.records.model import ID_RE, format_ts, utcnow
 from vinculo.records.repository import parse_markings
 from vinculo.records.types import BODY_TYPES
@@ -102,11 +101,8 @@ def _text(value: object) -> str:
 
 def _row(doc: dict, seq: int, digest: str, signature: str, added: str) -> tuple:
     """`repo.document_row(doc, seq, digest, signature, True, added)` as a tuple in `_COLUMNS` order."""
-    f = facets(doc["type"], doc["body"])
-    markings = doc["markings"]
-    return (seq, doc["id"], doc["version"], doc["type"], doc["origin"], doc["created"], doc["modified"],
-            doc["revoked"], True, _text(markings), _text(doc["body"]), digest, signature, markings["tlp"],
-            markings["handling"], f.country, f.substance, f.event_date, f.search, added)
+    return (seq, *repo.document_values(doc, _text(doc["markings"]), _text(doc["body"]), digest, signature, True,
+                                       added))
 
 
 def apply_page(node: Node, partner: str, objects: list[dict], cursor: str | None) -> PageResult:

@@ -1,4 +1,7 @@
-"""Columns derived from a body so that lists can be filtered in the database."""
+"""Columns derived from a body so that lists can be filtered in the database, and a version's whole row.
+
+(Kept free of database imports: the import worker process builds rows without them.)
+"""
 
 from __future__ import annotations
 
@@ -42,3 +45,14 @@ def facets(record_type: str, body: dict) -> Facets:
     parts: list[str] = []
     _strings(body, parts)
     return Facets(country, substance, event_date, " ".join(parts).casefold()[:4000])
+
+
+def document_values(doc: dict, markings_json: str, body_json: str, content_hash: str, signature: str | None,
+                    current: bool, added: str) -> tuple:
+    """A version's row in `_COLUMNS` order without `seq`, given its stored texts: the one place that derives
+    the filter columns (tlp, handling, facets). Bulk paths insert these with `repository.insert_tuples`."""
+    f = facets(doc["type"], doc["body"])
+    markings = doc["markings"]
+    return (doc["id"], doc["version"], doc["type"], doc["origin"], doc["created"], doc["modified"], doc["revoked"],
+            current, markings_json, body_json, content_hash, signature, markings["tlp"], markings["handling"],
+            f.country, f.substance, f.event_date, f.search, added)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from vinculo.records.facets import facets
+from vinculo.records.facets import document_values
 from vinculo.records.model import Record, format_ts, parse_ts, utcnow
 from vinculo.sharing.markings import Markings
 from vinculo.store.tables import record_versions as rv
@@ -34,17 +34,10 @@ def to_row(record: Record, seq: int, content_hash: str, current: bool = True) ->
 def document_row(doc: dict, seq: int, content_hash: str, signature: str | None = None, current: bool = True,
                  added: str | None = None) -> dict:
     """The table row for a version document (see `Record.document()`)."""
-    f = facets(doc["type"], doc["body"])
-    return {
-        "seq": seq, "id": doc["id"], "version": doc["version"], "type": doc["type"], "origin": doc["origin"],
-        "created": doc["created"], "modified": doc["modified"], "revoked": doc["revoked"], "current": current,
-        "markings": json.dumps(doc["markings"], ensure_ascii=False),
-        "body": json.dumps(doc["body"], ensure_ascii=False), "content_hash": content_hash,
-        "signature": signature, "tlp": doc["markings"]["tlp"], "handling": doc["markings"]["handling"],
-        "country": f.country,
-        "substance": f.substance, "event_date": f.event_date, "search": f.search,
-        "added": added or format_ts(utcnow()),
-    }
+    values = document_values(doc, json.dumps(doc["markings"], ensure_ascii=False),
+                             json.dumps(doc["body"], ensure_ascii=False), content_hash, signature, current,
+                             added or format_ts(utcnow()))
+    return dict(zip(_COLUMNS, (seq, *values), strict=True))
 
 
 @lru_cache(maxsize=4096)

@@ -10,9 +10,9 @@ import hashlib
 
 from vinculo.audit.merkle import leaf_hash
 from vinculo.canonical import canonical_json, dumps_prepared
-from vinculo.records.facets import facets
+from vinculo.records.facets import document_values
 from vinculo.records.importers.rows import ParsedRow
-from vinculo.records.model import document_bytes, source_id
+from vinculo.records.model import document_bytes, source_id, version_document
 
 # One prepared row: (record id, record_versions values without seq, Merkle leaf hash of the version).
 Prepared = tuple[str, tuple, bytes]
@@ -29,8 +29,7 @@ def prepare(batch: list[ParsedRow], origin: str, ts: str, markings_cache: dict) 
         body_json = dumps_prepared(p.body) if p.prepared else canonical_json(p.body).decode()
         digest = hashlib.sha256(document_bytes(rid, p.record_type, origin, 1, ts, ts, False, markings_json,
                                                 body_json)).digest()
-        f = facets(p.record_type, p.body)
-        out.append((rid, (rid, 1, p.record_type, origin, ts, ts, False, True, markings_json, body_json, digest.hex(),
-                          None, p.markings["tlp"], p.markings.get("handling", "H0"), f.country, f.substance,
-                          f.event_date, f.search, ts), leaf_hash(digest)))
+        doc = version_document(rid, p.record_type, origin, 1, ts, ts, False, p.markings, p.body)
+        out.append((rid, document_values(doc, markings_json, body_json, digest.hex(), None, True, ts),
+                    leaf_hash(digest)))
     return out
