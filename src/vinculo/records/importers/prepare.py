@@ -7,10 +7,12 @@ hash, Merkle leaf hash and facets. Only the sequence numbers and the tree are le
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator
 
 from vinculo.audit.merkle import leaf_hash
 from vinculo.canonical import canonical_json, dumps_prepared
 from vinculo.records.facets import document_values
+from vinculo.records.importers.batches import Tally, batches
 from vinculo.records.importers.rows import ParsedRow
 from vinculo.records.model import document_bytes, source_id, version_document
 
@@ -33,3 +35,11 @@ def prepare(batch: list[ParsedRow], origin: str, ts: str, markings_cache: dict) 
         out.append((rid, document_values(doc, markings_json, body_json, digest.hex(), None, True, ts),
                     leaf_hash(digest)))
     return out
+
+
+def prepared_batches(rows: Iterable[ParsedRow], tally: Tally, name: str, origin: str, ts: str,
+                     skip_invalid: bool) -> Iterator[tuple[str, object]]:
+    """`batches()` with each batch prepared: ("progress", n) and ("batch", [Prepared, ...])."""
+    cache: dict = {}
+    for kind, payload in batches(rows, tally, name, skip_invalid):
+        yield kind, (prepare(payload, origin, ts, cache) if kind == "batch" else payload)

@@ -9,7 +9,7 @@ parsed and prepared in a worker process (see worker.py) while this process write
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +20,8 @@ from vinculo.collector import fewer_collections
 from vinculo.node.context import Node
 from vinculo.records import repository as repo
 from vinculo.records.importers import worker
-from vinculo.records.importers.batches import RowError, Tally, batches
-from vinculo.records.importers.prepare import Prepared, prepare
+from vinculo.records.importers.batches import RowError, Tally
+from vinculo.records.importers.prepare import Prepared, prepared_batches
 from vinculo.records.importers.rows import ParsedRow, Unknowns
 from vinculo.records.importers.sources import FileSource
 from vinculo.records.model import format_ts, utcnow
@@ -79,20 +79,13 @@ class _Writer:
         self.report.last_seq = first + len(fresh) - 1
 
 
-def _inline(rows: Iterable[ParsedRow], name: str, origin: str, ts: str, skip_invalid: bool,
-            tally: Tally) -> Iterator[tuple[str, object]]:
-    cache: dict = {}
-    for kind, payload in batches(rows, tally, name, skip_invalid):
-        yield kind, (prepare(payload, origin, ts, cache) if kind == "batch" else payload)
-
-
 def import_rows(node: Node, actor: Actor, source: str, rows: Iterable[ParsedRow], *, unknowns: Unknowns | None = None,
                 skip_invalid: bool = False, reject_path: Path | None = None,
                 progress: Callable[[int], None] | None = None) -> ImportReport:
     """Import rows parsed in this process (`unknowns`: what the parser counted, for the report)."""
     _require(actor)
     tally, ts = Tally(), format_ts(utcnow())
-    events = _inline(rows, source, node.id, ts, skip_invalid, tally)
+    events = prepared_batches(rows, tally, source, node.id, ts, skip_invalid)
     return _write(node, actor, source, events, tally, unknowns or Unknowns(), ts, skip_invalid, reject_path,
                   progress)
 
@@ -110,7 +103,7 @@ def import_file(node: Node, actor: Actor, file: FileSource, *, name: str | None 
     if workers:
         events = worker.prepared_events(file, name, node.id, ts, skip_invalid, tally, unknowns)
     else:
-        events = _inline(file.rows(unknowns), name, node.id, ts, skip_invalid, tally)
+        events = prepared_batches(file.rows(unknowns), tally, name, node.id, ts, skip_invalid)
     return _write(node, actor, name, events, tally, unknowns, ts, skip_invalid, reject_path, progress)
 
 

@@ -25,8 +25,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from vinculo.records.importers.batches import Tally, batches
-from vinculo.records.importers.prepare import prepare
+from vinculo.records.importers.batches import Tally
+from vinculo.records.importers.prepare import prepared_batches
 from vinculo.records.importers.rows import Unknowns
 from vinculo.records.importers.sources import FileSource
 
@@ -65,13 +65,13 @@ def _work(source: FileSource, name: str, origin: str, ts: str, skip_invalid: boo
         pending.put(pickle.dumps((kind, payload), protocol=pickle.HIGHEST_PROTOCOL))
 
     try:
-        unknowns, tally, cache = Unknowns(), Tally(), {}
+        unknowns, tally = Unknowns(), Tally()
         progress = 0
-        for kind, payload in batches(source.rows(unknowns), tally, name, skip_invalid):
+        for kind, payload in prepared_batches(source.rows(unknowns), tally, name, origin, ts, skip_invalid):
             if kind == "progress":
                 progress += payload
                 continue
-            put("batch", (progress, prepare(payload, origin, ts, cache)))
+            put("batch", (progress, payload))
             progress = 0
         put("end", (progress, tally, unknowns.counts))
     except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
