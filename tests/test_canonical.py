@@ -55,3 +55,26 @@ def test_deep_nesting_falls_back_to_json():
     for _ in range(300):  # deeper than orjson writes
         deep = [deep]
     assert canonical_json(deep) == rfc8785.dumps(deep)
+
+
+EDGES = [2**53 - 1, -(2**53 - 1), 2**53, -(2**53), 1e16, 9999999999999998.0, 1e-6, 9.99e-7, -0.0, 0.0, 12.0, 12.5,
+         0.1, 1e21, 123456789.125, "\ud800", "é", "\u2028", "\x7f\x00\n"]
+
+
+def test_plain_documents_and_edges_match_reference():
+    """`_plain` values skip preparing; every edge around its limits must still give JCS bytes."""
+    import orjson
+
+    docs = [{"k": edge} for edge in EDGES] + [[edge] for edge in EDGES] + [{"é": 1}, {"\ud800": 1}]
+    docs.append(orjson.loads(b'{"id":"seizure--7cc31ddf-fb6e","version":1,"revoked":false,"body":{"quantity":'
+                             b'{"amount":12.5,"kg":12.5,"unit":"kg"},"transit_countries":[],"n":null}}'))
+    for doc in docs:
+        try:
+            expected = rfc8785.dumps(doc)
+        except Exception:  # noqa: BLE001 - the reference refuses it: so must we
+            try:
+                canonical_json(doc)
+            except Exception:  # noqa: BLE001
+                continue
+            raise AssertionError(f"{doc!r}: the reference refuses it, the fast path did not") from None
+        assert canonical_json(doc) == expected, doc

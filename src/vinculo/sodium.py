@@ -46,6 +46,17 @@ def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
     return _verify(signature, message, len(message), public_key) == 0
 
 
+def ed25519_verify_hex(public_key: bytes, message: bytes, signature: str | None) -> bool:
+    """`ed25519_verify` with the signature as hex text, as it travels; False for none or bad hex."""
+    if not signature:
+        return False
+    try:
+        sig = bytes.fromhex(signature)
+    except ValueError:
+        return False
+    return ed25519_verify(public_key, message, sig)
+
+
 def ed25519_sign(secret_key: bytes, message: bytes) -> bytes:
     """Sign with libsodium's 64-byte secret key (seed || public key)."""
     out = ctypes.create_string_buffer(64)

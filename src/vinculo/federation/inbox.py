@@ -105,27 +105,68 @@ def _row(doc: dict, seq: int, digest: str, signature: str, added: str) -> tuple:
                                        added))
 
 
+@dataclass
+class CheckedPage:
+    """A page checked in every way but its signatures, against the trust it was checked with."""
+
+    objects: list
+    trust: tuple[dict[str, bytes], frozenset[str]]  # pinned keys, origins this partner may relay
+    candidates: list = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+    def items(self) -> list[tuple[bytes, bytes, str]]:
+        """What remains to verify: (pinned key, canonical bytes, signature) for every candidate."""
+        return [(key, data, sig) for _doc, sig, _t, data, key, _s in self.candidates]
+
+
+def _trust(conn, partner: str) -> tuple[dict[str, bytes], frozenset[str]]:  # noqa: ANN001
+    mine = sharing.current_agreement(conn, partner)
+    return _keys(conn), frozenset(mine.relay_origins) if mine else frozenset()
+
+
+def _checked(objects: list, partner: str, trust: tuple[dict[str, bytes], frozenset[str]]) -> CheckedPage:
+    page = CheckedPage(objects, trust)
+    for obj in objects:
+        try:
+            page.candidates.append(_check(obj, partner, *trust))
+        except Rejected as exc:
+            page.rejected.append((str(obj.get("id", "?") if isinstance(obj, dict) else "?"), str(exc)))
+    return page
+
+
+def check_page(node: Node, partner: str, objects: list) -> CheckedPage:
+    """Check a page against the keys and agreement as they are now; `store_page` stores it if they
+    have not changed meanwhile. Between the two, the signatures can be verified elsewhere."""
+    with node.engine.connect() as conn:
+        trust = _trust(conn, partner)
+    return _checked(objects, partner, trust)
+
+
 def apply_page(node: Node, partner: str, objects: list[dict], cursor: str | None) -> PageResult:
+    """Check, verify and store a page, and move the cursor to `cursor`."""
+    page = check_page(node, partner, objects)
+    return store_page(node, partner, page, verify_many(page.items()), cursor)
+
+
+def store_page(node: Node, partner: str, page: CheckedPage, verdicts: list[bool], cursor: str | None) -> PageResult:
+    """Store a checked page whose signatures `verdicts` judged (in `page.items()` order), and move the
+    cursor, in one transaction. If the pinned keys or the agreement changed since the page was checked,
+    it is checked and verified again inside the transaction."""
     result = PageResult()
     now = format_ts(utcnow())
     with node.uow() as uow:
         conn = uow.conn
-        keys = _keys(conn)
-        mine = sharing.current_agreement(conn, partner)
-        relay = frozenset(mine.relay_origins) if mine else frozenset()
+        trust = _trust(conn, partner)
+        if trust != page.trust:
+            page = _checked(page.objects, partner, trust)
+            verdicts = verify_many(page.items())
         staged: list[tuple[dict, str, bytes]] = []
         applied: list[list] = []
         purged: list[list] = []
         in_page: set[str] = set()
-        candidates = []
-        for obj in objects:
-            try:
-                candidates.append(_check(obj, partner, keys, relay))
-            except Rejected as exc:
-                result.rejected.append((str(obj.get("id", "?") if isinstance(obj, dict) else "?"), str(exc)))
-        verdicts = verify_many([(key, data, sig) for _doc, sig, _t, data, key, _s in candidates])
+        result.rejected += page.rejected
         checked = []
-        for (doc, sig, tombstone, data, _key, signer), ok in zip(candidates, verdicts):
+        for (doc, sig, tombstone, data, _key, signer), ok in zip(page.candidates, verdicts, strict=True):
             if ok:
                 checked.append((doc, sig, tombstone, data))
             else:

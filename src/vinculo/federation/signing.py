@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from vinculo.canonical import canonical_json
-from vinculo.sodium import ed25519_sign, ed25519_verify
+from vinculo.sodium import ed25519_sign, ed25519_verify_hex
 
 _RAW = serialization.Encoding.Raw
 _secrets: dict[int, tuple[Ed25519PrivateKey, bytes]] = {}
@@ -45,30 +45,20 @@ def sign_bytes(key: Ed25519PrivateKey, canonical: bytes) -> str:
     return ed25519_sign(_secret(key), canonical).hex()
 
 
-def _verify_hex(public: bytes, data: bytes, signature: str | None) -> bool:
-    if not signature:
-        return False
-    try:
-        sig = bytes.fromhex(signature)
-    except ValueError:
-        return False
-    return ed25519_verify(public, data, sig)
-
-
 def verify_document(public_key: Ed25519PublicKey, doc: dict, signature: str | None) -> bool:
-    return _verify_hex(raw_public(public_key), canonical_json(doc), signature)
+    return ed25519_verify_hex(raw_public(public_key), canonical_json(doc), signature)
 
 
 def verify_bytes(public_key: Ed25519PublicKey, data: bytes, signature: str | None) -> bool:
     """Verify a signature over canonical bytes the caller already has (and will hash)."""
-    return _verify_hex(raw_public(public_key), data, signature)
+    return ed25519_verify_hex(raw_public(public_key), data, signature)
 
 
 def verify_many(items: list[tuple[bytes, bytes, str | None]]) -> list[bool]:
     """Verify (raw public key, data, signature hex) triples, spread over the cores for big batches."""
     if _pool is None or len(items) < PARALLEL_MIN:
-        return [_verify_hex(*item) for item in items]
+        return [ed25519_verify_hex(*item) for item in items]
     step = -(-len(items) // _WORKERS)
     chunks = [items[i : i + step] for i in range(0, len(items), step)]
-    results = _pool.map(lambda chunk: [_verify_hex(*item) for item in chunk], chunks)
+    results = _pool.map(lambda chunk: [ed25519_verify_hex(*item) for item in chunk], chunks)
     return [ok for chunk in results for ok in chunk]

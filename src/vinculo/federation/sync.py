@@ -17,7 +17,9 @@ from vinculo.collector import fewer_collections
 from vinculo.federation import inbox
 from vinculo.federation.client import Envelope, TaxiiClient, TaxiiClientError
 from vinculo.federation.partners import partner_row, pull_credential
+from vinculo.federation.signing import verify_many
 from vinculo.federation.stix_defs import collection_id
+from vinculo.federation.verifier import Verifier
 from vinculo.node.context import Node
 from vinculo.records.model import format_ts, utcnow
 from vinculo.sharing import service as sharing
@@ -25,6 +27,7 @@ from vinculo.store.tables import record_versions as rv
 from vinculo.store.tables_federation import sync_state
 
 FIRST_PAGE = 125  # then doubling up to the page size
+PROCESS_AFTER = 2_000  # objects of a pull verified in threads before a helper process takes over
 
 
 class SyncError(Exception):
@@ -158,17 +161,78 @@ def _pull(node: Node, partner: str, page_size: int, max_pages: int | None) -> Sy
 
 def _pull_pages(node: Node, partner: str, client: TaxiiClient, where: tuple[str, str], cursor: str | None,
                 page_size: int, max_pages: int | None, report: SyncReport) -> str | None:
-    """Apply pages from collection `where` = (API root, collection id) until the end; the last cursor."""
-    with _Pages(client, *where, cursor, page_size, max_pages) as pages:
-        for env in pages:
-            nxt = env.cursor or cursor
-            result = inbox.apply_page(node, partner, env.objects, nxt)
-            report.pages += 1
-            for name in ("new", "updated", "retracted", "unchanged"):
-                setattr(report, name, getattr(report, name) + getattr(result, name))
-            report.rejected += result.rejected
-            cursor = nxt
+    """Apply pages from collection `where` = (API root, collection id) until the end; the last cursor.
+
+    Page k is checked and its signatures handed to the verifier before page k-1 is stored, so on a long
+    pull the helper process verifies one page while this one stores the previous (see `verifier`)."""
+    with _Pages(client, *where, cursor, page_size, max_pages) as pages, _Verification() as verification:
+        pending: tuple[inbox.CheckedPage, str | None, int] | None = None
+        fetched = iter(pages)
+        while True:
+            try:
+                env = next(fetched)
+            except StopIteration:
+                break
+            except Exception:  # a failed fetch: keep the page already checked, the next run resumes after it
+                if pending is not None:
+                    cursor = _store(node, partner, pending, verification, report)
+                raise
+            page = inbox.check_page(node, partner, env.objects)
+            ticket = verification.submit(page.items())
+            if pending is not None:
+                cursor = _store(node, partner, pending, verification, report)
+            pending = (page, env.cursor or cursor, ticket)
+        if pending is not None:
+            cursor = _store(node, partner, pending, verification, report)
     return cursor
+
+
+def _store(node: Node, partner: str, pending: tuple[inbox.CheckedPage, str | None, int],
+           verification: _Verification, report: SyncReport) -> str | None:
+    page, cursor, ticket = pending
+    result = inbox.store_page(node, partner, page, verification.result(ticket), cursor)
+    report.pages += 1
+    for name in ("new", "updated", "retracted", "unchanged"):
+        setattr(report, name, getattr(report, name) + getattr(result, name))
+    report.rejected += result.rejected
+    return cursor
+
+
+class _Verification:
+    """Verdicts in submission order: from threads here for the first `PROCESS_AFTER` objects of a
+    pull, then from a helper process (`verifier.Verifier`), whose start-up a short pull would not
+    recover. Each batch gets a ticket, and verdicts are only handed out for the oldest one."""
+
+    def __init__(self) -> None:
+        self.seen = self.submitted = self.answered = 0
+        self.local: list[list] = []
+        self.helper: Verifier | None = None
+
+    def submit(self, items: list) -> int:
+        self.seen += len(items)
+        if self.helper is None and self.seen > PROCESS_AFTER:
+            self.helper = Verifier()
+        if self.helper is not None:
+            self.helper.submit(items)
+        else:
+            self.local.append(items)
+        self.submitted += 1
+        return self.submitted - 1
+
+    def result(self, ticket: int) -> list[bool]:
+        if ticket != self.answered:
+            raise RuntimeError(f"verdicts asked for batch {ticket}, but batch {self.answered} is next")
+        self.answered += 1
+        if self.local:
+            return verify_many(self.local.pop(0))
+        return self.helper.result()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.helper is not None:
+            self.helper.close()
 
 
 def send_receipts(node: Node, partner: str, url: str, http: httpx.Client) -> int:

@@ -7,24 +7,22 @@ The worker is a fresh interpreter (`python -m vinculo.records.importers.worker`,
 may hold threads and database connections). It reads the file itself, runs with the garbage collector
 off (nothing it allocates outlives a batch in a cycle) and writes length-prefixed pickled frames to its
 standard output; the parent trusts them as it trusts its own code (same program, same user, a pipe
-nobody else holds). A few frames wait in the worker at most, so memory stays flat however large the file.
+nobody else holds; see `vinculo.frames`). A few frames wait in the worker at most, so memory stays
+flat however large the file.
 """
 
 from __future__ import annotations
 
 import gc
 import json
-import os
 import pickle
-import queue
-import struct
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from vinculo import frames
 from vinculo.records.importers.batches import Tally
 from vinculo.records.importers.prepare import prepared_batches
 from vinculo.records.importers.rows import Unknowns
@@ -32,37 +30,18 @@ from vinculo.records.importers.sources import FileSource
 
 IN_FLIGHT = 4  # prepared batches waiting in the worker for the pipe
 MIN_BYTES = 4 * 1024 * 1024  # smaller files are parsed in this process: starting a worker costs ~0.3 s
-_LEN = struct.Struct("<Q")
 
 
 class WorkerFailed(RuntimeError):
     """The worker process stopped without finishing (killed, out of memory, or a bug)."""
 
 
-def _frames(out: BinaryIO) -> tuple[queue.Queue, threading.Thread]:
-    """A thread that writes frames to `out`, so the next batch is prepared while this one is sent."""
-    pending: queue.Queue = queue.Queue(maxsize=IN_FLIGHT)
-
-    def send() -> None:
-        try:
-            while (frame := pending.get()) is not None:
-                out.write(_LEN.pack(len(frame)))
-                out.write(frame)
-            out.flush()
-        except BaseException:  # noqa: BLE001 - the parent is gone (broken pipe): nobody to tell
-            os._exit(3)
-
-    thread = threading.Thread(target=send, daemon=True)
-    thread.start()
-    return pending, thread
-
-
 def _work(source: FileSource, name: str, origin: str, ts: str, skip_invalid: bool, out: BinaryIO) -> None:
     gc.disable()
-    pending, thread = _frames(out)
+    pending, thread = frames.writer(out, IN_FLIGHT)
 
     def put(kind: str, payload: object) -> None:
-        pending.put(pickle.dumps((kind, payload), protocol=pickle.HIGHEST_PROTOCOL))
+        pending.put(frames.pack((kind, payload)))
 
     try:
         unknowns, tally = Unknowns(), Tally()
@@ -84,17 +63,6 @@ def _work(source: FileSource, name: str, origin: str, ts: str, skip_invalid: boo
         thread.join()
 
 
-def _read_frame(stream: BinaryIO) -> tuple[str, object] | None:
-    head = stream.read(_LEN.size)
-    if len(head) < _LEN.size:
-        return None
-    (size,) = _LEN.unpack(head)
-    data = stream.read(size)
-    if len(data) < size:
-        return None
-    return pickle.loads(data)  # noqa: S301 - our own worker, over a private pipe (see the module docstring)
-
-
 def prepared_events(source: FileSource, name: str, origin: str, ts: str, skip_invalid: bool,
                     tally: Tally, unknowns: Unknowns) -> Iterator[tuple[str, object]]:
     """("progress", n) and ("batch", prepared rows) events of a file, prepared in a worker process;
@@ -104,7 +72,7 @@ def prepared_events(source: FileSource, name: str, origin: str, ts: str, skip_in
     proc = subprocess.Popen([sys.executable, "-m", __name__, args], stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, bufsize=1 << 20)
     try:
-        while (frame := _read_frame(proc.stdout)) is not None:
+        while (frame := frames.read(proc.stdout)) is not None:
             kind, payload = frame
             if kind == "error":
                 raise payload
