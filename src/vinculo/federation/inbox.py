@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import orjson
 from sqlalchemy import delete, select
@@ -43,8 +44,14 @@ class Rejected(Exception):
     pass
 
 
+@lru_cache(maxsize=256)
+def _raw_key(public_key_hex: str) -> bytes:
+    """The raw bytes of a pinned key, checked to be an Ed25519 point once per key text."""
+    return raw_public(public_from_hex(public_key_hex))
+
+
 def _keys(conn) -> dict[str, bytes]:  # noqa: ANN001
-    return {r.node_id: raw_public(public_from_hex(r.public_key))
+    return {r.node_id: _raw_key(r.public_key)
             for r in conn.execute(select(partners.c.node_id, partners.c.public_key).where(partners.c.disabled.is_(False)))}
 
 
