@@ -114,3 +114,19 @@ def test_a_page_checked_under_old_keys_is_verified_again_when_stored(nodes):
     assert result.new == 0
     assert [reason.split(": ", 1)[1] for _, reason in result.rejected] == [
         "signature does not verify against us-dea's pinned key"] * 3
+
+
+def test_without_a_helper_process_the_pull_verifies_here(nodes, monkeypatch):
+    us, mx = nodes
+    for i in range(6):
+        service.create_record(us, actor(us, "analyst"), "seizure", SEIZURE | {"place": f"p{i}"}, {"tlp": "green"})
+
+    def no_process():
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(sync, "Verifier", no_process)
+    monkeypatch.setattr(sync, "PROCESS_AFTER", 1)
+    monkeypatch.setattr(sync, "FIRST_PAGE", 2)
+    with pair(us, mx, us_terms=TERMS):
+        report = sync.pull(mx, "us-dea", page_size=2)
+    assert (report.new, report.rejected, report.pages) == (6, [], 3)

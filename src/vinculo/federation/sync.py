@@ -205,13 +205,17 @@ class _Verification:
 
     def __init__(self) -> None:
         self.seen = self.submitted = self.answered = 0
+        self.local_only = False
         self.local: list[list] = []
         self.helper: Verifier | None = None
 
     def submit(self, items: list) -> int:
         self.seen += len(items)
-        if self.helper is None and self.seen > PROCESS_AFTER:
-            self.helper = Verifier()
+        if self.helper is None and self.seen > PROCESS_AFTER and not self.local_only:
+            try:
+                self.helper = Verifier()
+            except OSError:  # no process to be had (limits): verify here, as for a short pull
+                self.local_only = True
         if self.helper is not None:
             self.helper.submit(items)
         else:
