@@ -16,6 +16,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import deque
+from typing import Self
 
 from vinculo import frames
 from vinculo.sodium import ed25519_verify_hex
@@ -68,7 +69,7 @@ class Verifier:
             self.proc.kill()
             self.proc.wait()
 
-    def __enter__(self) -> Verifier:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
