@@ -60,7 +60,7 @@ def _plain(value: Any) -> bool:
     if t is int:
         return -_MAX_SAFE < value < _MAX_SAFE
     if t is float:
-        return not value.is_integer() and 1e-6 <= abs(value) < 1e16 and "e" not in repr(value)
+        return jcs_number(value) is value  # kept as it is (not turned into an int, not refused)
     return False
 
 
@@ -85,13 +85,10 @@ def _prepare(value: Any) -> Any:
     if t is list or t is tuple:
         return [_prepare(item) for item in value]
     if t is float:
-        if value.is_integer():
-            if abs(value) < _MAX_SAFE:
-                return int(value)
+        number = jcs_number(value)
+        if number is None:
             raise _NeedsReference
-        if not (1e-6 <= abs(value) < 1e16) or "e" in repr(value):
-            raise _NeedsReference
-        return value
+        return number
     if t is int:
         if abs(value) >= _MAX_SAFE:
             raise _NeedsReference
