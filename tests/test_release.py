@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from vinculo.records.model import Record
 from vinculo.sharing.agreements import Agreement
 from vinculo.sharing.markings import TLP, Handling, Markings
-from vinculo.sharing.release import ROLES, LocalUser, PartnerNode, release
+from vinculo.sharing.release import ROLES, LocalUser, PartnerNode, PartnerReleases, release
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 TODAY = dt.date(2026, 6, 1)
@@ -156,3 +156,14 @@ def test_local_view_is_complete_or_nothing(record, role):
     elif d.allowed and role != "auditor":
         assert d.view == record.document()
     assert d.reasons
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(records(), min_size=1, max_size=12), agreements())
+def test_partner_releases_decides_as_release_does(batch, a):
+    """The batch form used by the TAXII feed memoises decisions; it must agree with release() on every
+    record, in any order (views included)."""
+    audience = PartnerNode("mx-fgr", "us-dea", a, TODAY)
+    decide = PartnerReleases(audience)
+    for record in batch + batch[::-1]:
+        assert decide(record) == release(record, audience)

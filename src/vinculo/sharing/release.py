@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from vinculo.records.model import Record
 from vinculo.sharing.agreements import Agreement
-from vinculo.sharing.markings import TLP, Handling
+from vinculo.sharing.markings import TLP, Handling, Markings
 
 ROLES = ("analyst", "supervisor", "admin", "auditor")
 ENVELOPE_ONLY = ("body",)
@@ -103,23 +103,35 @@ def _release_local(record: Record, user: LocalUser) -> Release:
 
 
 def _release_partner(record: Record, p: PartnerNode) -> Release:
-    a, m = p.agreement, record.markings
+    return _with_view(record, _partner_decision(record.type, record.origin, record.revoked, record.markings, p))
+
+
+def _with_view(record: Record, decision: Release) -> Release:
+    if not decision.allowed:
+        return decision
+    return Release(True, _view(record, decision.withheld), decision.reasons, decision.withheld)
+
+
+def _partner_decision(rtype: str, origin: str, revoked: bool, m: Markings, p: PartnerNode) -> Release:
+    """Whether `p` may receive a record, and what is withheld (no view yet). It reads nothing of the
+    record but these four parts, so `PartnerReleases` may take it once per distinct combination."""
+    a = p.agreement
     if a is None:
         return _deny(f"no sharing agreement with {p.node_id}: nothing is shared")
     if a.partner != p.node_id:
         return _deny(f"the agreement given is for {a.partner}, not {p.node_id}")
     if not a.in_force(p.on):
         return _deny(f"agreement v{a.version} with {p.node_id} is not in force on {p.on.isoformat()}")
-    if record.type not in a.record_types:
-        return _deny(f"agreement v{a.version} does not cover {record.type} records")
-    if record.origin != p.local_node:
-        if record.origin == p.node_id:
+    if rtype not in a.record_types:
+        return _deny(f"agreement v{a.version} does not cover {rtype} records")
+    if origin != p.local_node:
+        if origin == p.node_id:
             return _deny(f"{p.node_id} is the origin of this record")
         if m.handling is not Handling.H2:
-            return _deny(f"origin {record.origin} did not allow onward sharing (H2)")
-        if record.origin not in a.relay_origins:
-            return _deny(f"agreement v{a.version} does not relay records from {record.origin}")
-    if record.revoked:
+            return _deny(f"origin {origin} did not allow onward sharing (H2)")
+        if origin not in a.relay_origins:
+            return _deny(f"agreement v{a.version} does not relay records from {origin}")
+    if revoked:
         return _deny("revoked at its origin: partners get a tombstone, not the record")
     named = p.node_id in m.partners
     if m.partners and not named:
@@ -135,11 +147,27 @@ def _release_partner(record: Record, p: PartnerNode) -> Release:
     if a.handling_required and m.handling not in a.handling_required:
         need = ", ".join(sorted(h.value for h in a.handling_required))
         return _deny(f"agreement v{a.version} requires handling {need}")
-    withheld = tuple(sorted(a.withheld_fields.get(record.type, ())))
-    reasons = [f"agreement v{a.version} with {p.node_id} covers {record.type} up to "
-               f"TLP:{a.max_tlp.value.upper()}"]
+    withheld = tuple(sorted(a.withheld_fields.get(rtype, ())))
+    reasons = [f"agreement v{a.version} with {p.node_id} covers {rtype} up to TLP:{a.max_tlp.value.upper()}"]
     if named:
         reasons.append(f"{p.node_id} is named in the markings")
     if withheld:
         reasons.append("withheld by the agreement: " + ", ".join(withheld))
-    return Release(True, _view(record, withheld), tuple(reasons), withheld)
+    return Release(True, None, tuple(reasons), withheld)
+
+
+class PartnerReleases:
+    """`release(record, audience)` for the many records of a feed page, all to one partner: the same
+    decisions, but each distinct (type, origin, revoked, markings) is decided once. Every allowed
+    record still gets its own view."""
+
+    def __init__(self, audience: PartnerNode):
+        self.audience = audience
+        self._decided: dict[tuple, Release] = {}
+
+    def __call__(self, record: Record) -> Release:
+        key = (record.type, record.origin, record.revoked, record.markings)
+        decision = self._decided.get(key)
+        if decision is None:
+            decision = self._decided[key] = _partner_decision(*key, self.audience)
+        return _with_view(record, decision)
