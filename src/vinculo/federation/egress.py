@@ -29,38 +29,69 @@ def _has_path(body: dict, path: str) -> bool:
 
 def check(obj: dict, partner: str, local_node: str, agreement: Agreement | None, today: dt.date) -> None:
     """Raise EgressRefused naming why `obj` may not go to `partner`."""
-    try:
-        doc, _sig, _signer = from_stix(obj)
-    except StixMappingError as exc:
-        raise EgressRefused(str(exc)) from None
-    oid = obj.get("id")
-    if agreement is None or agreement.partner != partner:
-        raise EgressRefused(f"{oid}: no agreement with {partner}")
-    if doc.get("revoked") and not doc.get("body"):
-        return  # a tombstone carries no content; it only tells the holder to drop what it has
-    if not (agreement.start <= today and (agreement.end is None or today <= agreement.end)):
-        raise EgressRefused(f"{oid}: agreement with {partner} not in force")
-    if doc.get("type") not in agreement.record_types:
-        raise EgressRefused(f"{oid}: type {doc.get('type')} not covered")
-    if doc.get("revoked"):
-        raise EgressRefused(f"{oid}: revoked records travel only as tombstones")
-    tlp, handling = markings_of(obj)
-    marks = doc.get("markings", {})
-    if tlp is None or tlp.value != marks.get("tlp") or handling is None or handling.value != marks.get("handling"):
-        raise EgressRefused(f"{oid}: object markings do not match the document")
-    if _TLP_ORDER.index(marks["tlp"]) > _TLP_ORDER.index(agreement.max_tlp.value):
-        raise EgressRefused(f"{oid}: TLP:{marks['tlp'].upper()} above the agreement")
-    named = partner in marks.get("partners", [])
-    if marks.get("partners") and not named:
-        raise EgressRefused(f"{oid}: {partner} is not a named recipient")
-    if (marks["tlp"] == "red" or marks["handling"] == "H3") and not named:
-        raise EgressRefused(f"{oid}: TLP:RED / H3 only to named recipients")
-    if marks["handling"] in {h.value for h in agreement.handling_refused}:
-        raise EgressRefused(f"{oid}: handling {marks['handling']} refused by the agreement")
-    if agreement.handling_required and marks["handling"] not in {h.value for h in agreement.handling_required}:
-        raise EgressRefused(f"{oid}: handling {marks['handling']} not among those the agreement requires")
-    if doc.get("origin") != local_node and (marks["handling"] != "H2" or doc.get("origin") not in agreement.relay_origins):
-        raise EgressRefused(f"{oid}: relaying a record from {doc.get('origin')} is not allowed")
-    for path in agreement.withheld_fields.get(doc["type"], ()):
-        if _has_path(doc.get("body", {}), path):
-            raise EgressRefused(f"{oid}: withheld field {path} present")
+    Guard(partner, local_node, agreement, today).check(obj)
+
+
+class Guard:
+    """`check` for the objects of one page to one partner. What an object's type, origin, revoked flag,
+    markings and marking references allow is worked out once per distinct combination of them (all read
+    from the outgoing object); the withheld-field check runs on every object."""
+
+    def __init__(self, partner: str, local_node: str, agreement: Agreement | None, today: dt.date):
+        self.partner, self.local_node, self.agreement, self.today = partner, local_node, agreement, today
+        self._refusals: dict[tuple, str | None] = {}
+
+    def check(self, obj: dict) -> None:
+        """Raise EgressRefused naming why `obj` may not go to the partner."""
+        try:
+            doc, _sig, _signer = from_stix(obj)
+        except StixMappingError as exc:
+            raise EgressRefused(str(exc)) from None
+        oid = obj.get("id")
+        a = self.agreement
+        if a is None or a.partner != self.partner:
+            raise EgressRefused(f"{oid}: no agreement with {self.partner}")
+        if doc.get("revoked") and not doc.get("body"):
+            return  # a tombstone carries no content; it only tells the holder to drop what it has
+        marks = doc.get("markings", {})
+        try:
+            key = (doc.get("type"), doc.get("origin"), bool(doc.get("revoked")), marks.get("tlp"),
+                   marks.get("handling"), tuple(marks.get("partners", ())), tuple(obj.get("object_marking_refs", ())))
+            if key not in self._refusals:
+                self._refusals[key] = self._refusal(obj, doc, marks)
+            refusal = self._refusals[key]
+        except TypeError:  # something unhashable where a string belongs: judge it alone
+            refusal = self._refusal(obj, doc, marks)
+        if refusal:
+            raise EgressRefused(f"{oid}: {refusal}")
+        for path in a.withheld_fields.get(doc["type"], ()):
+            if _has_path(doc.get("body", {}), path):
+                raise EgressRefused(f"{oid}: withheld field {path} present")
+
+    def _refusal(self, obj: dict, doc: dict, marks: dict) -> str | None:
+        """Why the agreement refuses an object with these markings, type and origin (None: it does not)."""
+        a, partner, today = self.agreement, self.partner, self.today
+        if not (a.start <= today and (a.end is None or today <= a.end)):
+            return f"agreement with {partner} not in force"
+        if doc.get("type") not in a.record_types:
+            return f"type {doc.get('type')} not covered"
+        if doc.get("revoked"):
+            return "revoked records travel only as tombstones"
+        tlp, handling = markings_of(obj)
+        if tlp is None or tlp.value != marks.get("tlp") or handling is None or handling.value != marks.get("handling"):
+            return "object markings do not match the document"
+        if _TLP_ORDER.index(marks["tlp"]) > _TLP_ORDER.index(a.max_tlp.value):
+            return f"TLP:{marks['tlp'].upper()} above the agreement"
+        named = partner in marks.get("partners", [])
+        if marks.get("partners") and not named:
+            return f"{partner} is not a named recipient"
+        if (marks["tlp"] == "red" or marks["handling"] == "H3") and not named:
+            return "TLP:RED / H3 only to named recipients"
+        if marks["handling"] in {h.value for h in a.handling_refused}:
+            return f"handling {marks['handling']} refused by the agreement"
+        if a.handling_required and marks["handling"] not in {h.value for h in a.handling_required}:
+            return f"handling {marks['handling']} not among those the agreement requires"
+        if doc.get("origin") != self.local_node and (marks["handling"] != "H2"
+                                                     or doc.get("origin") not in a.relay_origins):
+            return f"relaying a record from {doc.get('origin')} is not allowed"
+        return None

@@ -25,7 +25,7 @@ from vinculo.records import repository as repo
 from vinculo.records.model import Record, document_bytes, format_ts, parse_ts, utcnow
 from vinculo.records.repository import parse_markings
 from vinculo.sharing import service as sharing
-from vinculo.sharing.release import PartnerNode, release
+from vinculo.sharing.release import PartnerNode, PartnerReleases
 from vinculo.store.tables import record_versions as rv
 from vinculo.store.tables_federation import holdings, withdrawals
 
@@ -103,7 +103,8 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
         agreement = sharing.current_agreement(uow.conn, partner)
         if agreement is None:
             return page
-        audience = PartnerNode(partner, node.id, agreement, now.date())
+        decide = PartnerReleases(PartnerNode(partner, node.id, agreement, now.date()))
+        guard = egress.Guard(partner, node.id, agreement, now.date())
         wanted = set(agreement.record_types) & (types or set(agreement.record_types))
         sent: list[list] = []
         held_rows: list[tuple] = []
@@ -114,7 +115,7 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
             held = _holdings(uow.conn, partner, [r.id for _, r, _, _, _ in rows])
             for seq, record, why, added, stored in rows:
                 page.next_seq = seq
-                decision = release(record, audience) if why is None else None
+                decision = decide(record) if why is None else None
                 if decision is not None and decision.allowed:
                     doc, kind = decision.view, "record"
                 elif held.get(record.id) is False:  # held and not yet withdrawn
@@ -135,7 +136,7 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
                 else:
                     obj = to_stix(doc, sign_document(node.key, doc), node.id)
                 try:
-                    egress.check(obj, partner, node.id, agreement, now.date())
+                    guard.check(obj)
                 except egress.EgressRefused as exc:
                     page.refused += 1
                     uow.audit(AuditEvent(f"node:{node.id}", "egress.refused", record.id,
