@@ -12,6 +12,7 @@ from sqlalchemy import Connection, insert, select, update
 from vinculo.audit.events import AuditEvent, entry_bytes
 from vinculo.audit.merkle import CompactRange, leaf_hash
 from vinculo.audit.treehead import sign_tree_head
+from vinculo.jsontext import json_text
 from vinculo.records.model import format_ts
 from vinculo.store.tables import audit_log, node_state, tree_heads
 
@@ -33,7 +34,7 @@ def append(conn: Connection, node_id: str, key: Ed25519PrivateKey, events: list[
         leaf = leaf_hash(entry_bytes(idx, ts, event.actor, event.action, event.target, event.detail))
         frontier.append(leaf)
         rows.append({"idx": idx, "ts": ts, "actor": event.actor, "action": event.action,
-                     "target": event.target, "detail": json.dumps(event.detail, ensure_ascii=False),
+                     "target": event.target, "detail": json_text(event.detail),
                      "leaf_hash": leaf.hex()})
     conn.execute(insert(audit_log), rows)
     head = sign_tree_head(key, node_id, frontier.size, frontier.root(), now)

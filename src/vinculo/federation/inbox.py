@@ -17,6 +17,7 @@ from vinculo.audit.merkle import CompactRange, leaf_hash
 from vinculo.canonical import canonical_json
 from vinculo.federation.signing import raw_public, verify_many
 from vinculo.federation.stix_map import StixMappingError, from_stix
+from vinculo.jsontext import json_text
 from vinculo.node.context import Node
 from vinculo.node.keys import public_from_hex
 from vinculo.records import repository as repo
@@ -98,17 +99,9 @@ def _check(obj: dict, partner: str, keys: dict, relay: frozenset[str]) -> tuple[
     return doc, signature, tombstone, canonical_json(doc), key, expected_signer
 
 
-def _text(value: object) -> str:
-    """Stored JSON text of a verified document part (orjson; `json` for anything orjson refuses)."""
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:
-        return json.dumps(value, ensure_ascii=False)
-
-
 def _row(doc: dict, seq: int, digest: str, signature: str, added: str) -> tuple:
     """`repo.document_row(doc, seq, digest, signature, True, added)` as a tuple in `_COLUMNS` order."""
-    return (seq, *repo.document_values(doc, _text(doc["markings"]), _text(doc["body"]), digest, signature, True,
+    return (seq, *repo.document_values(doc, json_text(doc["markings"]), json_text(doc["body"]), digest, signature, True,
                                        added))
 
 
