@@ -18,7 +18,7 @@ from vinculo.audit.events import AuditEvent
 from vinculo.canonical import canonical_json
 from vinculo.collector import fewer_collections
 from vinculo.federation import egress
-from vinculo.federation.signing import sign_bytes, sign_document
+from vinculo.federation.signing import sign_many
 from vinculo.federation.stix_map import to_stix
 from vinculo.node.context import Node
 from vinculo.records import repository as repo
@@ -113,6 +113,7 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
             if not rows:
                 break
             held = _holdings(uow.conn, partner, [r.id for _, r, _, _, _ in rows])
+            going: list[tuple] = []  # (record, kind, added, view, signature, signer); signed below, at once
             for seq, record, why, added, stored in rows:
                 page.next_seq = seq
                 decision = decide(record) if why is None else None
@@ -130,11 +131,14 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
                     if decision.withheld or not record.signature:  # a relay passes the origin's own signature
                         page.refused += 1
                         continue
-                    obj = to_stix(doc, record.signature, record.origin)
+                    going.append((record, kind, added, doc, record.signature, record.origin))
                 elif kind == "record" and not decision.withheld and stored is not None:
-                    obj = to_stix(doc, sign_bytes(node.key, _full_view_bytes(stored, doc)), node.id)
+                    going.append((record, kind, added, doc, _full_view_bytes(stored, doc), node.id))
                 else:
-                    obj = to_stix(doc, sign_document(node.key, doc), node.id)
+                    going.append((record, kind, added, doc, canonical_json(doc), node.id))
+            signatures = iter(sign_many(node.key, [g[4] for g in going if g[5] == node.id]))
+            for record, kind, added, doc, signature, signer in going:
+                obj = to_stix(doc, next(signatures) if signer == node.id else signature, signer)
                 try:
                     guard.check(obj)
                 except egress.EgressRefused as exc:

@@ -45,6 +45,21 @@ def sign_bytes(key: Ed25519PrivateKey, canonical: bytes) -> str:
     return ed25519_sign(_secret(key), canonical).hex()
 
 
+def sign_many(key: Ed25519PrivateKey, canonical: list[bytes]) -> list[str]:
+    """`sign_bytes` for each of a page's canonical texts, spread over the cores for big pages (libsodium
+    releases the GIL while it signs)."""
+    secret = _secret(key)
+    return _spread(lambda chunk: [ed25519_sign(secret, data).hex() for data in chunk], canonical)
+
+
+def _spread(work, items: list) -> list:  # noqa: ANN001
+    """`work(items)` in order, split over the pool's threads when there are enough items to be worth it."""
+    if _pool is None or len(items) < PARALLEL_MIN:
+        return work(items)
+    step = -(-len(items) // _WORKERS)
+    return [out for chunk in _pool.map(work, [items[i : i + step] for i in range(0, len(items), step)]) for out in chunk]
+
+
 def verify_document(public_key: Ed25519PublicKey, doc: dict, signature: str | None) -> bool:
     return ed25519_verify_hex(raw_public(public_key), canonical_json(doc), signature)
 
@@ -56,9 +71,4 @@ def verify_bytes(public_key: Ed25519PublicKey, data: bytes, signature: str | Non
 
 def verify_many(items: list[tuple[bytes, bytes, str | None]]) -> list[bool]:
     """Verify (raw public key, data, signature hex) triples, spread over the cores for big batches."""
-    if _pool is None or len(items) < PARALLEL_MIN:
-        return [ed25519_verify_hex(*item) for item in items]
-    step = -(-len(items) // _WORKERS)
-    chunks = [items[i : i + step] for i in range(0, len(items), step)]
-    results = _pool.map(lambda chunk: [ed25519_verify_hex(*item) for item in chunk], chunks)
-    return [ok for chunk in results for ok in chunk]
+    return _spread(lambda chunk: [ed25519_verify_hex(*item) for item in chunk], items)
