@@ -67,7 +67,7 @@ def to_stix(doc: dict, signature: str | None, signer: str) -> dict:
         "type": stix_type(rtype), "spec_version": "2.1", "id": stix_id(doc["id"]),
         "created": _ts(doc["created"]), "modified": _ts(doc["modified"]),
         "created_by_ref": node_identity_id(doc["origin"]),
-        "object_marking_refs": [TLP2_IDS[TLP(markings["tlp"])], HANDLING_IDS[Handling(markings["handling"])]],
+        "object_marking_refs": [TLP2_IDS[markings["tlp"]], HANDLING_IDS[markings["handling"]]],  # str enum keys
     }
     if doc.get("revoked"):
         obj["revoked"] = True

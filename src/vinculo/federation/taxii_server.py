@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
 from vinculo.api.deps import get_node
+from vinculo.collector import fewer_collections
 from vinculo.federation import outbox
 from vinculo.federation.partners import PartnerAuthError, authenticate_partner
 from vinculo.federation.stix_defs import NEW_SDO_TYPES, STANDARD_TYPES, collection_id, definitions, stix_type
@@ -196,11 +197,16 @@ def objects(cid: str, limit: int = Query(500, ge=1, le=outbox.MAX_LIMIT), next: 
             added_after: str | None = None, match_type: str | None = Query(None, alias="match[type]"),
             match_id: str | None = Query(None, alias="match[id]"), node: Node = Depends(get_node),
             partner: str = Depends(partner_of)) -> JSONResponse:
-    _, page, objs = _page(node, partner, cid, limit, next, added_after, match_type, match_id)
-    body: dict = {"more": bool(page and page.more), "objects": objs}
-    if page is not None and page.more:
-        body["next"] = str(page.next_seq)
-    return taxii(body, headers=_envelope_headers(page))
+    # A page is ~30,000 containers. Rendered and dropped before the collector's threshold comes back,
+    # they are freed by reference counting instead of being walked by a collection on the way out.
+    with fewer_collections():
+        _, page, objs = _page(node, partner, cid, limit, next, added_after, match_type, match_id)
+        body: dict = {"more": bool(page and page.more), "objects": objs}
+        if page is not None and page.more:
+            body["next"] = str(page.next_seq)
+        response = taxii(body, headers=_envelope_headers(page))
+        del page, objs, body
+    return response
 
 
 @router.get("/api/collections/{cid}/manifest/")
