@@ -152,6 +152,26 @@ def test_receipts_check_each_item(nodes):
         (1, "withdrawn", "2026-01-01T00:00:00.000000Z"), (2, "stored", "2026-01-01T00:00:00.000000Z")}
 
 
+def test_receipts_route_checks_the_credential_first_then_the_body(nodes):
+    us, mx = nodes
+    rec = service.create_record(us, actor(us, "analyst"), "seizure", SEIZURE, {"tlp": "green"})
+    ok = {"id": rec.id, "version": 1, "status": "stored", "received_at": "2026-01-01T00:00:00Z"}
+    with pair(us, mx) as (us_url, _mx_url, cred_for_mx, _):
+        url = us_url + "/api/v1/federation/receipts"
+        r = httpx.post(url, content=b"not json", headers={"Authorization": "Bearer vnp_wrong"})
+        assert r.status_code == 401 and r.headers["content-type"].startswith("application/problem+json")
+        auth = {"Authorization": f"Bearer {cred_for_mx}"}
+        for body, why in ((b"not json", "body: not JSON"), (b'{"receipts": {"a": 1}}', "'receipts' is a list"),
+                          (b'[1, 2]', "'receipts' is a list"), (json.dumps({"receipts": [ok, "x"]}).encode(),
+                                                                "receipts[1]")):
+            r = httpx.post(url, content=body, headers=auth)
+            assert r.status_code == 400 and why in r.json()["detail"], (body, r.text)
+        assert receipts.list_receipts(us, "mx-fgr") == []  # nothing half-written
+        r = httpx.post(url, content=json.dumps({"receipts": [ok]}).encode(), headers=auth)
+        assert r.status_code == 200 and r.json() == {"recorded": 1}
+        assert [x["record_id"] for x in receipts.list_receipts(us, "mx-fgr")] == [rec.id]
+
+
 def test_full_views_are_signed_over_the_stored_canonical_bytes_only_when_they_hash_right(nodes):
     from vinculo.federation import outbox
 

@@ -13,11 +13,10 @@ from starlette.concurrency import run_in_threadpool
 
 from vinculo.accounts.model import Actor
 from vinculo.api.deps import current_actor, get_node
+from vinculo.api.partner_auth import partner_of_request
 from vinculo.deconfliction import alerts, psi_responder, psi_service
 from vinculo.deconfliction.psi_channel import OCTETS, PsiChannelError, PsiRateLimited
 from vinculo.deconfliction.psi_messages import PsiError, PsiProtocolError, PsiRefused
-from vinculo.federation.partners import PartnerAuthError, authenticate_partner
-from vinculo.federation.taxii_server import _credential
 from vinculo.node.context import Node
 
 router = APIRouter(prefix="/api/v1", tags=["deconfliction"])
@@ -85,13 +84,6 @@ def approve(run_id: str, node: Node = Depends(get_node), actor: Actor = Depends(
         return psi_service.approve_run(node, actor, run_id)
 
 
-def _partner(request: Request, node: Node) -> str:
-    try:
-        return authenticate_partner(node, _credential(request))
-    except PartnerAuthError as exc:
-        raise HTTPException(401, str(exc)) from None
-
-
 class DeclareIn(BaseModel):
     run: str
     stage: str
@@ -100,7 +92,7 @@ class DeclareIn(BaseModel):
 
 @router.post("/psi/sessions")
 def declare(data: DeclareIn, request: Request, node: Node = Depends(get_node)) -> dict:
-    partner = _partner(request, node)
+    partner = partner_of_request(request, node)
     with _psi_errors():
         return {"run": data.run, "sizes": psi_responder.declare(node, partner, data.run, data.stage, data.sizes)}
 
@@ -119,7 +111,7 @@ async def _message(request: Request, node: Node, partner: str, run_id: str, kind
 
 @router.post("/psi/sessions/{run_id}/{kind}")
 async def exchange(run_id: str, kind: str, request: Request, node: Node = Depends(get_node)) -> Response:
-    partner = await run_in_threadpool(_partner, request, node)
+    partner = await run_in_threadpool(partner_of_request, request, node)
     body = await _message(request, node, partner, run_id, kind)
     with _psi_errors():
         out = await run_in_threadpool(psi_responder.answer, node, partner, run_id, kind, body)
@@ -128,7 +120,7 @@ async def exchange(run_id: str, kind: str, request: Request, node: Node = Depend
 
 @router.post("/psi/sessions/{run_id}/{kind}/finish")
 async def finish(run_id: str, kind: str, request: Request, node: Node = Depends(get_node)) -> dict:
-    partner = await run_in_threadpool(_partner, request, node)
+    partner = await run_in_threadpool(partner_of_request, request, node)
     body = await _message(request, node, partner, run_id, kind)
     with _psi_errors():
         return await run_in_threadpool(psi_responder.finish, node, partner, run_id, kind, body)

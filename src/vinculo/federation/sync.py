@@ -251,8 +251,8 @@ def send_receipts(node: Node, partner: str, url: str, http: httpx.Client) -> int
     sent = 0
     for i in range(0, len(rows), 5000):
         chunk = rows[i : i + 5000]
-        receipts = [{"id": r.id, "version": r.version, "received_at": r.added,
-                     "status": "withdrawn" if r.dropped else "stored"} for r in chunk]
+        receipts = [{"id": rid, "version": version, "received_at": added, "status": "withdrawn" if dropped else "stored"}
+                    for _seq, rid, version, dropped, added in chunk]
         try:
             resp = http.post(url.rstrip("/") + "/api/v1/federation/receipts",
                              content=orjson.dumps({"receipts": receipts}), headers={"Content-Type": "application/json"})
