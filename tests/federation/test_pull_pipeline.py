@@ -56,6 +56,28 @@ def test_pipelined_pull_ramps_pages_and_honours_max_pages(nodes, monkeypatch):
     assert verify_node(mx).ok and verify_node(us).ok
 
 
+def test_receipts_sent_during_a_pull_are_each_sent_once(nodes, monkeypatch):
+    """Receipts start while later pages are still being stored (a thread); every stored version gets
+    exactly one receipt and both audit logs verify (on PostgreSQL this also exercises the lock order)."""
+    us, mx = nodes
+    ana = actor(us, "analyst")
+    made = [service.create_record(us, ana, "seizure", SEIZURE | {"place": f"p{i}"}, {"tlp": "green"}).id
+            for i in range(23)]
+    monkeypatch.setattr(sync, "FIRST_PAGE", 2)
+    monkeypatch.setattr(sync, "EARLY_RECEIPTS", 3)
+    sent = []
+    real = sync.send_receipts
+    monkeypatch.setattr(sync, "send_receipts", lambda *a: sent.append(real(*a)) or sent[-1])
+    with pair(us, mx, us_terms=TERMS):
+        report = sync.pull(mx, "us-dea", page_size=5)
+        assert report.new == 23 and report.receipts_sent == 23 and not report.rejected
+        assert len(sent) >= 2 and sum(sent) == 23  # some went early, the rest at the end
+        got = receipts.list_receipts(us, "mx-fgr", limit=100)
+        assert sorted(r["record_id"] for r in got) == sorted(made)
+        assert sync.pull(mx, "us-dea", page_size=5).receipts_sent == 0
+    assert verify_node(mx).ok and verify_node(us).ok
+
+
 def test_vinculo_server_says_whether_there_is_more(nodes):
     us, mx = nodes
     ana = actor(us, "analyst")

@@ -25,7 +25,7 @@ from vinculo.records.model import ID_RE, format_ts, utcnow
 from vinculo.records.repository import parse_markings
 from vinculo.records.types import BODY_TYPES
 from vinculo.sharing import service as sharing
-from vinculo.store.feed import allocate_seq
+from vinculo.store.feed import allocate_seq, lock_node_state
 from vinculo.store.tables import partners
 from vinculo.store.tables import record_versions as rv
 from vinculo.store.tables_federation import sync_state
@@ -156,6 +156,7 @@ def store_page(node: Node, partner: str, page: CheckedPage, verdicts: list[bool]
     now = format_ts(utcnow())
     with node.uow() as uow:
         conn = uow.conn
+        lock_node_state(conn)  # before sync_state: receipts may be sent meanwhile (see store.feed)
         trust = _trust(conn, partner)
         if trust != page.trust:
             page = _checked(page.objects, partner, trust)

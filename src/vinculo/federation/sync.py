@@ -23,10 +23,12 @@ from vinculo.federation.verifier import Verifier
 from vinculo.node.context import Node
 from vinculo.records.model import format_ts, utcnow
 from vinculo.sharing import service as sharing
+from vinculo.store.feed import lock_node_state
 from vinculo.store.tables import record_versions as rv
 from vinculo.store.tables_federation import sync_state
 
 FIRST_PAGE = 500  # then doubling up to the page size (measured at N = 2,000: 125 and 250 start slower)
+EARLY_RECEIPTS = 5_000  # stored versions waiting for receipts that start sending them during a pull
 PROCESS_AFTER = 2_000  # objects of a pull verified in threads before a helper process takes over
 
 
@@ -143,28 +145,37 @@ def _pull(node: Node, partner: str, page_size: int, max_pages: int | None) -> Sy
         raise SyncError(f"partner {partner} has no URL")
     report = SyncReport(partner)
     with TaxiiClient(row.url.rstrip("/") + "/taxii2/", token=pull_credential(node, partner)) as client:
-        cursor = _cursor(node, partner)
+        receipts = _Receipts(node, partner, row.url, client.http)
         try:
-            # A Vinculo partner serves its "all" collection at a derived id: ask for it straight away, and
-            # go through discovery only if it is not there (another server, or no agreement on its side).
-            where = (row.url.rstrip("/") + "/taxii2/api/", collection_id(partner, "all"))
-            try:
-                cursor = _pull_pages(node, partner, client, where, cursor, page_size, max_pages, report)
-            except TaxiiClientError as exc:
-                if exc.status != 404 or report.pages:
-                    raise
-                root = client.api_root()
-                where = (root, _all_collection(client, root))
-                cursor = _pull_pages(node, partner, client, where, cursor, page_size, max_pages, report)
-        except TaxiiClientError as exc:
-            raise SyncError(str(exc)) from None
-        report.cursor = cursor
-        report.receipts_sent = send_receipts(node, partner, row.url, client.http)
+            report.cursor = _pull_all(node, partner, row.url, client, page_size, max_pages, report, receipts)
+        finally:
+            receipts.wait()  # no early receipts still on their way once the client closes
+        report.receipts_sent = receipts.finish()
     return report
 
 
+def _pull_all(node: Node, partner: str, url: str, client: TaxiiClient, page_size: int, max_pages: int | None,
+              report: SyncReport, receipts: _Receipts) -> str | None:
+    """Pull the partner's "all" collection from the cursor on; the new cursor."""
+    cursor = _cursor(node, partner)
+    try:
+        # A Vinculo partner serves its "all" collection at a derived id: ask for it straight away, and
+        # go through discovery only if it is not there (another server, or no agreement on its side).
+        where = (url.rstrip("/") + "/taxii2/api/", collection_id(partner, "all"))
+        try:
+            return _pull_pages(node, partner, client, where, cursor, page_size, max_pages, report, receipts)
+        except TaxiiClientError as exc:
+            if exc.status != 404 or report.pages:
+                raise
+            root = client.api_root()
+            where = (root, _all_collection(client, root))
+            return _pull_pages(node, partner, client, where, cursor, page_size, max_pages, report, receipts)
+    except TaxiiClientError as exc:
+        raise SyncError(str(exc)) from None
+
+
 def _pull_pages(node: Node, partner: str, client: TaxiiClient, where: tuple[str, str], cursor: str | None,
-                page_size: int, max_pages: int | None, report: SyncReport) -> str | None:
+                page_size: int, max_pages: int | None, report: SyncReport, receipts: _Receipts) -> str | None:
     """Apply pages from collection `where` = (API root, collection id) until the end; the last cursor.
 
     Page k is checked and its signatures handed to the verifier before page k-1 is stored, so on a long
@@ -181,30 +192,67 @@ def _pull_pages(node: Node, partner: str, client: TaxiiClient, where: tuple[str,
                 break
             except Exception:  # a failed fetch: keep the page already checked, the next run resumes after it
                 if pending is not None:
-                    cursor = _store(node, partner, pending, verification, report)
+                    cursor = _store(node, partner, pending, verification, report, receipts)
                 raise
             page = inbox.check_page(node, partner, env.objects)
             ticket = verification.submit(page.items())
             if pending is not None:
-                cursor = _store(node, partner, pending, verification, report)
+                cursor = _store(node, partner, pending, verification, report, receipts)
             pending = (page, env.cursor or cursor, ticket)
             if not pages.waiting():
-                cursor = _store(node, partner, pending, verification, report)
+                cursor = _store(node, partner, pending, verification, report, receipts)
                 pending = None
         if pending is not None:
-            cursor = _store(node, partner, pending, verification, report)
+            cursor = _store(node, partner, pending, verification, report, receipts)
     return cursor
 
 
 def _store(node: Node, partner: str, pending: tuple[inbox.CheckedPage, str | None, int],
-           verification: _Verification, report: SyncReport) -> str | None:
+           verification: _Verification, report: SyncReport, receipts: _Receipts) -> str | None:
     page, cursor, ticket = pending
     result = inbox.store_page(node, partner, page, verification.result(ticket), cursor)
     report.pages += 1
     for name in ("new", "updated", "retracted", "unchanged"):
         setattr(report, name, getattr(report, name) + getattr(result, name))
     report.rejected += result.rejected
+    receipts.stored(result.new + result.updated + result.retracted)
     return cursor
+
+
+class _Receipts:
+    """Receipts sent while the pull goes on. After a page is stored, if no receipts are on their way and
+    at least `EARLY_RECEIPTS` stored versions wait for one, a thread sends what is stored so far: the
+    partner records them while this node stores the next pages. `finish` waits for it and sends the rest
+    (or everything again from the last acknowledged point, if the early send failed)."""
+
+    def __init__(self, node: Node, partner: str, url: str, http: httpx.Client):
+        self.args = (node, partner, url, http)
+        self.waiting, self.sent = 0, 0
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def stored(self, count: int) -> None:
+        self.waiting += count
+        if self.waiting >= EARLY_RECEIPTS and (self.thread is None or not self.thread.is_alive()):
+            self.waiting = 0
+            self.thread = threading.Thread(target=self._send, name="vinculo-sync-receipts", daemon=True)
+            self.thread.start()
+
+    def _send(self) -> None:
+        try:
+            self.sent += send_receipts(*self.args)
+        except BaseException as exc:  # noqa: BLE001 - raised by finish(), in the pulling thread
+            self.error = exc
+
+    def wait(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+
+    def finish(self) -> int:
+        self.wait()
+        if self.error is not None:
+            raise self.error
+        return self.sent + send_receipts(*self.args)
 
 
 class _Verification:
@@ -270,6 +318,7 @@ def send_receipts(node: Node, partner: str, url: str, http: httpx.Client) -> int
         if resp.status_code != 200:
             return sent
         with node.uow() as uow:
+            lock_node_state(uow.conn)  # before sync_state, as store_page does: both may run at once
             uow.conn.execute(sync_state.update().where(sync_state.c.partner == partner)
                              .values(receipts_seq=chunk[-1].seq))
             uow.audit(AuditEvent(f"node:{node.id}", "receipts.sent", f"partner:{partner}",
