@@ -26,6 +26,10 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=60000")
             cur.execute("PRAGMA cache_size=-131072")  # up to 128 MiB of pages: bulk imports stay in memory
             cur.execute("PRAGMA temp_store=MEMORY")
+            # A page of a pull dirties thousands of scattered index pages. Checkpointing every 1,000 WAL
+            # pages (the default; each checkpoint also syncs the database file) took a third of a
+            # 500,000-record pull's commits; at 10,000 (~40 MB) writes to the same pages coalesce first.
+            cur.execute("PRAGMA wal_autocheckpoint=10000")
             cur.close()
 
         @event.listens_for(engine, "begin")
