@@ -28,6 +28,7 @@ from vinculo.sharing import service as sharing
 from vinculo.sharing.release import PartnerNode, PartnerReleases
 from vinculo.store.tables import record_versions as rv
 from vinculo.store.tables_federation import holdings, withdrawals
+from vinculo.store.upsert import upsert_tuples
 
 MAX_LIMIT = 1000
 
@@ -154,7 +155,7 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
             if exhausted:
                 break
         page.more = _has_more(uow.conn, partner, page.next_seq, wanted)
-        _hold(uow.conn, held_rows)
+        upsert_tuples(uow.conn, holdings, _HELD, _HELD[:2], _HELD[2:], held_rows)
         if sent or page.refused:
             uow.audit(AuditEvent(f"partner:{partner}", "release", f"partner:{partner}",
                                  {"partner": partner, "objects": sent, "after": after, "next": page.next_seq,
@@ -163,16 +164,7 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
     return page
 
 
-_HOLD_SQL = ("INSERT INTO holdings (partner, record_id, version, withdrawn, updated) VALUES ({0}) "
-             "ON CONFLICT (partner, record_id) DO UPDATE SET version = excluded.version, "
-             "withdrawn = excluded.withdrawn, updated = excluded.updated")
-
-
-def _hold(conn, rows: list[tuple]) -> None:  # noqa: ANN001
-    """Record what the partner now holds: one executemany of plain tuples (SQLite and PostgreSQL)."""
-    if rows:
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        conn.exec_driver_sql(_HOLD_SQL.format(", ".join([mark] * 5)), rows)
+_HELD = ["partner", "record_id", "version", "withdrawn", "updated"]  # key first, then the rest
 
 
 def _holdings(conn, partner: str, record_ids: list[str]) -> dict[str, bool]:  # noqa: ANN001

@@ -8,6 +8,7 @@ from vinculo.audit.events import AuditEvent
 from vinculo.node.context import Node
 from vinculo.records.model import ID_RE, format_ts, parse_ts, utcnow
 from vinculo.store.tables_federation import receipts
+from vinculo.store.upsert import upsert_tuples
 
 MAX_RECEIPTS = 10000
 
@@ -16,9 +17,7 @@ class ReceiptError(ValueError):
     pass
 
 
-_UPSERT = ("INSERT INTO receipts (partner, record_id, version, status, received_at, recorded) VALUES ({0}) "
-           "ON CONFLICT (partner, record_id, version) DO UPDATE SET status = excluded.status, "
-           "received_at = excluded.received_at, recorded = excluded.recorded")
+_ROW = ["partner", "record_id", "version", "status", "received_at", "recorded"]  # key first, then the rest
 
 
 def record_receipts(node: Node, partner: str, items: list[dict]) -> int:
@@ -48,9 +47,7 @@ def record_receipts(node: Node, partner: str, items: list[dict]) -> int:
         withdrawn += status == "withdrawn"
         rows.append((partner, rid, version, status, received, now))
     with node.uow() as uow:
-        if rows:
-            mark = "?" if uow.conn.dialect.paramstyle == "qmark" else "%s"
-            uow.conn.exec_driver_sql(_UPSERT.format(", ".join([mark] * 6)), rows)
+        upsert_tuples(uow.conn, receipts, _ROW, _ROW[:3], _ROW[3:], rows)
         uow.audit(AuditEvent(f"partner:{partner}", "receipts", f"partner:{partner}",
                              {"count": len(rows), "withdrawn": withdrawn}))
         uow.commit()

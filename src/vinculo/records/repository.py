@@ -12,6 +12,7 @@ from vinculo.records.facets import document_values
 from vinculo.records.model import Record, format_ts, parse_ts, utcnow
 from vinculo.sharing.markings import Markings
 from vinculo.store.tables import record_versions as rv
+from vinculo.store.upsert import placeholders
 
 
 @dataclass(frozen=True)
@@ -60,14 +61,10 @@ _COLUMNS = ("seq", "id", "version", "type", "origin", "created", "modified", "re
             "content_hash", "signature", "tlp", "handling", "country", "substance", "event_date", "search", "added")
 
 
-def _marks(conn: Connection, n: int) -> str:
-    return ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * n)
-
-
 def insert_tuples(conn: Connection, rows: list[tuple]) -> None:
     """Bulk insert rows given as tuples in `_COLUMNS` order (the import hot path: no per-row dicts)."""
     if rows:
-        sql = f"INSERT INTO record_versions ({', '.join(_COLUMNS)}) VALUES ({_marks(conn, len(_COLUMNS))})"
+        sql = f"INSERT INTO record_versions ({', '.join(_COLUMNS)}) VALUES ({placeholders(conn, len(_COLUMNS))})"
         conn.exec_driver_sql(sql, rows)
 
 
@@ -100,7 +97,7 @@ def existing_ids(conn: Connection, ids: list[str]) -> set[str]:
     found: set[str] = set()
     for i in range(0, len(ids), 2000):
         chunk = ids[i : i + 2000]
-        sql = f"SELECT DISTINCT id FROM record_versions WHERE id IN ({_marks(conn, len(chunk))})"
+        sql = f"SELECT DISTINCT id FROM record_versions WHERE id IN ({placeholders(conn, len(chunk))})"
         found.update(row[0] for row in conn.exec_driver_sql(sql, tuple(chunk)))
     return found
 
