@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -39,13 +38,8 @@ async def post_receipts(request: Request, node: Node = Depends(get_node)) -> dic
     """Receipts a partner posts for what it stored or dropped. The credential is checked before the body
     is read; the body (a pull sends receipts 5,000 at a time) is parsed with orjson."""
     partner = await run_in_threadpool(partner_of_request, request, node)
-    try:
-        data = orjson.loads(await request.body())
-    except orjson.JSONDecodeError as exc:
-        raise receipts.ReceiptError(f"body: not JSON ({exc})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("receipts"), list):
-        raise receipts.ReceiptError("body: an object whose 'receipts' is a list")
-    return {"recorded": await run_in_threadpool(receipts.record_receipts, node, partner, data["receipts"])}
+    items = receipts.parse_receipts(await request.body())
+    return {"recorded": await run_in_threadpool(receipts.record_receipts, node, partner, items)}
 
 
 @router.get("/partners")

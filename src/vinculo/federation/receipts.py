@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from sqlalchemy import select
 
 from vinculo.audit.events import AuditEvent
@@ -15,6 +16,17 @@ MAX_RECEIPTS = 10000
 
 class ReceiptError(ValueError):
     pass
+
+
+def parse_receipts(body: bytes) -> list:
+    """The items of a receipts request body (`{"receipts": [...]}`); `record_receipts` checks each one."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ReceiptError(f"body: not JSON ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("receipts"), list):
+        raise ReceiptError("body: an object whose 'receipts' is a list")
+    return data["receipts"]
 
 
 _ROW = ["partner", "record_id", "version", "status", "received_at", "recorded"]  # key first, then the rest
