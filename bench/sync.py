@@ -1,6 +1,6 @@
 """Benchmark: N records served by one node and pulled by another on loopback, every signature verified.
 
-    .venv/bin/python bench/sync.py [--sizes 2000,50000,500000] [--page-size 1000] [--repeat 5]
+    .venv/bin/python bench/sync.py [--sizes 2000,50000,500000] [--page-size 1000] [--repeat 5] [--sign-on-serve]
 
 In the same run: OASIS medallion (memory backend) serving 2,000 comparable standard STIX objects to
 taxii2-client with the same page size, and the bare rate at which this machine verifies N Ed25519
@@ -9,6 +9,10 @@ Goals: >= 50x medallion at N = 2,000; whole pull >= 1/2 of the bare verification
 
 A pull of 2,000 takes a quarter of a second, and on two shared cores one run can be 15% off the next:
 sizes up to 20,000 and medallion are run `--repeat` times (alternating) and their medians compared.
+
+The serving node's records are signed at rest before it serves them, as `vinculo serve` signs what a
+bulk import stored unsigned (`federation.at_rest`); that signing rate is printed too. With
+`--sign-on-serve` they are left unsigned, and the server signs each one as it sends it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 from vinculo.accounts.model import operator  # noqa: E402
 from vinculo.canonical import canonical_json  # noqa: E402
 from vinculo.federation import partners, sync  # noqa: E402
+from vinculo.federation.at_rest import sign_all  # noqa: E402
 from vinculo.federation.agreements import update_agreement  # noqa: E402
 from vinculo.node.home import resolve  # noqa: E402
 from vinculo.node.keys import generate  # noqa: E402
@@ -81,7 +86,7 @@ def bare_verify_rates(n: int) -> tuple[float, float]:
     return sodium, len(msgs) / (time.perf_counter() - t0)
 
 
-def vinculo_pull(n: int, page: int, tmp: Path) -> float:
+def vinculo_pull(n: int, page: int, tmp: Path, sign_at_rest: bool, signing: list[float]) -> float:
     us = init_node(resolve(tmp / "us"), "us-dea", "US bench", "US")
     mx = init_node(resolve(tmp / "mx"), "mx-fgr", "MX bench", "MX")
     data = tmp / "records.ndjson"
@@ -90,6 +95,10 @@ def vinculo_pull(n: int, page: int, tmp: Path) -> float:
             fh.write(json.dumps({"type": "seizure", "key": f"k{i}", "markings": {"tlp": "green"},
                                  "body": BODY | {"place": f"p{i}"}}) + "\n")
     import_rows(us, operator(us.id), str(data), parse_ndjson(data))
+    if sign_at_rest:  # what `vinculo serve` does in the background after a bulk import (federation.at_rest)
+        t0 = time.perf_counter()
+        signed = sign_all(us)
+        signing.append(signed / (time.perf_counter() - t0))
     port = free_port()
     env = os.environ | {"VINCULO_HOME": str(us.home.path)}
     server = subprocess.Popen([sys.executable, "-m", "vinculo.cli.main", "serve", "--port", str(port)], env=env,
@@ -154,9 +163,12 @@ def main() -> None:
     ap.add_argument("--sizes", default="2000,50000,500000")
     ap.add_argument("--page-size", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=5, help="runs of medallion and of sizes up to 20,000 (median)")
+    ap.add_argument("--sign-on-serve", action="store_true",
+                    help="leave the imported records unsigned, so that the partner's server signs them as it serves")
     args = ap.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")]
     rates: dict[int, list[float]] = {n: [] for n in sizes}
+    signing: dict[int, list[float]] = {n: [] for n in sizes}
     meds: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(max(1, args.repeat)):  # alternating, so that a slow spell of the machine hits both
@@ -164,7 +176,7 @@ def main() -> None:
             for n in sizes:
                 if n <= 20000 or i == 0:
                     with tempfile.TemporaryDirectory() as t2:
-                        rates[n].append(vinculo_pull(n, args.page_size, Path(t2)))
+                        rates[n].append(vinculo_pull(n, args.page_size, Path(t2), not args.sign_on_serve, signing[n]))
         med = statistics.median(meds)
         print(f"medallion (memory backend) -> taxii2-client, N=2000: {med:,.0f} objects/s "
               f"(median of {len(meds)}: {', '.join(f'{m:,.0f}' for m in meds)})")
@@ -178,6 +190,8 @@ def main() -> None:
                     "(goal >= 0.5)")
             if n == 2000:
                 line += f"; vinculo/medallion = {rate / med:.1f}x (goal >= 50x)"
+            line += (f"; signed at rest before serving, {statistics.median(signing[n]):,.0f} versions/s" if signing[n]
+                     else "; signed by the serving node as it serves")
             print(line, flush=True)
 
 

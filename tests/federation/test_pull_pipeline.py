@@ -16,6 +16,7 @@ from fed_helpers import pair
 from vinculo.audit.checks import verify_node
 from vinculo.canonical import canonical_json
 from vinculo.federation import inbox, receipts, sync
+from vinculo.federation.at_rest import stored_canonical
 from vinculo.federation.agreements import update_agreement
 from vinculo.federation.client import TaxiiClient, TaxiiClientError, _tls_for
 from vinculo.federation.signing import sign_document
@@ -204,15 +205,16 @@ def test_full_views_are_signed_over_the_stored_canonical_bytes_only_when_they_ha
     with us.engine.connect() as conn:
         row = conn.execute(outbox.select(*outbox._COLUMNS).where(repo.rv.c.id == made.id)).one()
     doc = outbox._record(row).document()
-    assembled = outbox._full_view_bytes(row, doc)
+    assembled = stored_canonical(row, doc)
     assert assembled == canonical_json(doc)
     assert hashlib.sha256(assembled).hexdigest() == row.content_hash
     # stored text that is not canonical (here: spaces) no longer hashes right: the bytes are computed
     stored = SimpleNamespace(**row._asdict())
     spaced = SimpleNamespace(**vars(stored) | {"body": row.body.replace(",", ", ")})
-    assert outbox._full_view_bytes(spaced, doc) == canonical_json(doc)
+    assert stored_canonical(spaced, doc) == canonical_json(doc)
+    assert stored_canonical(spaced) == canonical_json(doc)  # without a document: parsed from the row
     wrong = SimpleNamespace(**vars(stored) | {"body": row.body.replace("Nogales", "Sonoyta")})  # a different body with a stale hash
-    assert outbox._full_view_bytes(wrong, doc) == canonical_json(doc)
+    assert stored_canonical(wrong, doc) == canonical_json(doc)
 
 
 def test_pull_asks_for_the_derived_collection_and_falls_back_to_discovery(nodes, monkeypatch):

@@ -72,3 +72,14 @@ def count(type_: str = Type, country: str = Country, substance: str = Substance,
         total = service.count_records(n, operator(n.id), build_filters(type_, country, substance, date_from, date_to,
                                                                   text, origin))
     emit_json({"count": total}) if as_json else typer.echo(str(total))
+
+
+@app.command("sign")
+def sign() -> None:
+    """Sign this node's versions that a bulk import stored unsigned (`serve` also does it, in the background)."""
+    from vinculo.federation.at_rest import sign_all
+
+    n = node()
+    with errors():
+        signed = sign_all(n)
+    typer.echo(f"{signed} version(s) signed" if signed else "every current version of this node is signed")

@@ -7,7 +7,6 @@ as its released view, signed by this node; a record the partner holds but may no
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -18,11 +17,12 @@ from vinculo.audit.events import AuditEvent
 from vinculo.canonical import canonical_json
 from vinculo.collector import fewer_collections
 from vinculo.federation import egress
+from vinculo.federation.at_rest import stored_canonical
 from vinculo.federation.signing import sign_many
 from vinculo.federation.stix_map import to_stix
 from vinculo.node.context import Node
 from vinculo.records import repository as repo
-from vinculo.records.model import Record, document_bytes, format_ts, parse_ts, utcnow
+from vinculo.records.model import Record, format_ts, parse_ts, utcnow
 from vinculo.records.repository import parse_markings
 from vinculo.sharing import service as sharing
 from vinculo.sharing.release import PartnerNode, PartnerReleases
@@ -81,16 +81,6 @@ def _candidates(conn, partner: str, after: int, types: set[str], ids: set[str] |
     return rows[:batch], len(rows) < batch
 
 
-def _full_view_bytes(stored, doc: dict) -> bytes:  # noqa: ANN001
-    """The canonical bytes of a full view, assembled from the stored canonical texts when they hash to
-    the stored content hash (so they are exactly the version's canonical form); else computed."""
-    data = document_bytes(stored.id, stored.type, stored.origin, stored.version, stored.created, stored.modified,
-                          stored.revoked, stored.markings, stored.body)
-    if hashlib.sha256(data).hexdigest() == stored.content_hash:
-        return data
-    return canonical_json(doc)
-
-
 def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[str] | None = None,
          ids: set[str] | None = None, manifest: bool = False) -> FeedPage:
     """One page of the partner's feed after sequence number `after` (one transaction, audited).
@@ -114,7 +104,7 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
             if not rows:
                 break
             held = _holdings(uow.conn, partner, [r.id for _, r, _, _, _ in rows])
-            going: list[tuple] = []  # (record, kind, added, view, signature, signer); signed below, at once
+            going: list[tuple] = []  # (record, kind, added, view, signature or bytes to sign, signer); signed at once
             for seq, record, why, added, stored in rows:
                 page.next_seq = seq
                 decision = decide(record) if why is None else None
@@ -134,12 +124,14 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
                         continue
                     going.append((record, kind, added, doc, record.signature, record.origin))
                 elif kind == "record" and not decision.withheld and stored is not None:
-                    going.append((record, kind, added, doc, _full_view_bytes(stored, doc), node.id))
+                    # signed at rest (federation.at_rest), or signed now with the others
+                    going.append((record, kind, added, doc, record.signature or stored_canonical(stored, doc),
+                                  node.id))
                 else:
                     going.append((record, kind, added, doc, canonical_json(doc), node.id))
-            signatures = iter(sign_many(node.key, [g[4] for g in going if g[5] == node.id]))
+            signatures = iter(sign_many(node.key, [g[4] for g in going if type(g[4]) is bytes]))
             for record, kind, added, doc, signature, signer in going:
-                obj = to_stix(doc, next(signatures) if signer == node.id else signature, signer)
+                obj = to_stix(doc, next(signatures) if type(signature) is bytes else signature, signer)
                 try:
                     guard.check(obj)
                 except egress.EgressRefused as exc:

@@ -15,7 +15,7 @@ from vinculo.store.tables import record_versions as rv
 def origin_signature(node: Node, record: Record) -> dict:
     """The signature status of `record` as held here.
 
-    ``status``: ``local`` (recorded on this node; signed when released), ``verified`` (signed by its
+    ``status``: ``local`` (recorded on this node and signed by it: see `at_rest`), ``verified`` (signed by its
     origin, verified against the pinned key on receipt and again now), ``unsigned``, ``no-key`` (the
     origin is no longer a known partner), ``withdrawn`` (a tombstone: the content was dropped) or
     ``invalid`` (does not verify against the pinned key).

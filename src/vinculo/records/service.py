@@ -5,10 +5,13 @@ Every read goes through `release()`; every write and read is audited in the same
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 
 from vinculo.accounts.model import Actor
 from vinculo.audit.events import AuditEvent
+from vinculo.canonical import canonical_json
+from vinculo.federation.signing import sign_bytes
 from vinculo.node.context import Node
 from vinculo.records import repository as repo
 from vinculo.records.model import (
@@ -50,9 +53,13 @@ def _require(actor: Actor, permission: str) -> None:
         raise Forbidden(message, (message,))
 
 
-def _store(uow, record: Record, action: str, actor: Actor, extra: dict | None = None) -> Record:  # noqa: ANN001
+def _store(uow, node: Node, record: Record, action: str, actor: Actor,  # noqa: ANN001
+           extra: dict | None = None) -> Record:
+    """Store a new version of ours, signed (see `federation.at_rest`), with its audit event."""
     seq = allocate_seq(uow.conn, 1)
-    digest = record.content_hash()
+    data = canonical_json(record.document())
+    digest = hashlib.sha256(data).hexdigest()
+    record = replace(record, signature=sign_bytes(node.key, data))
     if record.version > 1:
         repo.retire(uow.conn, record.id)
     repo.insert_rows(uow.conn, [repo.to_row(record, seq, digest)])
@@ -68,7 +75,7 @@ def create_record(node: Node, actor: Actor, record_type: str, body: dict, markin
     now = utcnow()
     record = Record(new_id(record_type), record_type, node.id, 1, now, now, marks, clean)
     with node.uow() as uow:
-        stored = _store(uow, record, "record.create", actor)
+        stored = _store(uow, node, record, "record.create", actor)
         uow.commit()
     return stored
 
@@ -101,7 +108,7 @@ def update_record(node: Node, actor: Actor, record_id: str, body: dict, markings
             raise Conflict(f"{record_id} is at version {found.version}, not {expected_version}")
         clean = validate_body(found.type, body)
         marks = validate_markings(markings) if markings is not None else found.markings
-        stored = _store(uow, next_version(found, clean, marks, utcnow()), "record.version", actor)
+        stored = _store(uow, node, next_version(found, clean, marks, utcnow()), "record.version", actor)
         uow.commit()
     return stored
 
@@ -112,7 +119,7 @@ def revoke_record(node: Node, actor: Actor, record_id: str, reason: str) -> Reco
         raise RecordInvalid([FieldError("reason", "say why the record is revoked")])
     with node.uow() as uow:
         found = _current_own(uow, node, record_id)
-        stored = _store(uow, revoked_version(found, utcnow()), "record.revoke", actor, {"reason": reason})
+        stored = _store(uow, node, revoked_version(found, utcnow()), "record.revoke", actor, {"reason": reason})
         uow.commit()
     return stored
 
