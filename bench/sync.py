@@ -7,8 +7,10 @@ taxii2-client with the same page size, and the bare rate at which this machine v
 signatures (the floor for a receiver that checks every record). Prints rates and ratios.
 Goals: >= 50x medallion at N = 2,000; whole pull >= 1/2 of the bare verification rate at every N.
 
-A pull of 2,000 takes a quarter of a second, and on two shared cores one run can be 15% off the next:
-sizes up to 20,000 and medallion are run `--repeat` times (alternating) and their medians compared.
+A pull of 2,000 takes a quarter of a second, and on two shared cores one run can be 15% off the next
+(and the machine's speed drifts by a third over minutes): sizes up to 20,000 are run `--repeat` times,
+each pull paired with its baselines (medallion just before, bare verification just before and after),
+and the medians of the per-run rates and ratios are printed.
 
 The serving node's records are signed at rest before it serves them, as `vinculo serve` signs what a
 bulk import stored unsigned (`federation.at_rest`); that signing rate is printed too. With
@@ -87,6 +89,7 @@ def bare_verify_rates(n: int) -> tuple[float, float]:
 
 
 def vinculo_pull(n: int, page: int, tmp: Path, sign_at_rest: bool, signing: list[float]) -> float:
+    """Records/s of one pull of `n` records; the rate of signing them at rest is appended to `signing`."""
     us = init_node(resolve(tmp / "us"), "us-dea", "US bench", "US")
     mx = init_node(resolve(tmp / "mx"), "mx-fgr", "MX bench", "MX")
     data = tmp / "records.ndjson"
@@ -158,6 +161,10 @@ def medallion_rate(n: int, page: int, tmp: Path) -> float:
         proc.wait(10)
 
 
+def _runs(values: list[float], fmt: str = ",.0f") -> str:
+    return f" (median of {len(values)}: {', '.join(format(v, fmt) for v in values)})" if len(values) > 1 else ""
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="2000,50000,500000")
@@ -167,32 +174,44 @@ def main() -> None:
                     help="leave the imported records unsigned, so that the partner's server signs them as it serves")
     args = ap.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")]
-    rates: dict[int, list[float]] = {n: [] for n in sizes}
-    signing: dict[int, list[float]] = {n: [] for n in sizes}
-    meds: list[float] = []
+    # Each pull is paired with baselines measured next to it (this machine's speed drifts by a third
+    # over minutes): bare verification just before and just after it, medallion just before.
+    runs: dict[int, list[dict]] = {n: [] for n in sizes}
     with tempfile.TemporaryDirectory() as tmp:
-        for i in range(max(1, args.repeat)):  # alternating, so that a slow spell of the machine hits both
-            meds.append(medallion_rate(2000, args.page_size, Path(tmp)))
+        for i in range(max(1, args.repeat)):
             for n in sizes:
-                if n <= 20000 or i == 0:
-                    with tempfile.TemporaryDirectory() as t2:
-                        rates[n].append(vinculo_pull(n, args.page_size, Path(t2), not args.sign_on_serve, signing[n]))
-        med = statistics.median(meds)
-        print(f"medallion (memory backend) -> taxii2-client, N=2000: {med:,.0f} objects/s "
-              f"(median of {len(meds)}: {', '.join(f'{m:,.0f}' for m in meds)})")
-        for n in sizes:
-            floor, crypto_floor = bare_verify_rates(n)
-            rate = statistics.median(rates[n])
-            runs = f" (median of {len(rates[n])}: {', '.join(f'{r:,.0f}' for r in rates[n])})" if len(rates[n]) > 1 else ""
-            line = (f"N={n:>7,}: vinculo pull (fetch, verify, store, audit) {rate:,.0f} records/s{runs}; bare "
-                    f"Ed25519 verify on one core: libsodium {floor:,.0f}/s, cryptography {crypto_floor:,.0f}/s; "
-                    f"pull/verify = {rate / floor:.2f} vs libsodium, {rate / crypto_floor:.2f} vs cryptography "
-                    "(goal >= 0.5)")
-            if n == 2000:
-                line += f"; vinculo/medallion = {rate / med:.1f}x (goal >= 50x)"
-            line += (f"; signed at rest before serving, {statistics.median(signing[n]):,.0f} versions/s" if signing[n]
-                     else "; signed by the serving node as it serves")
-            print(line, flush=True)
+                if n > 20000 and i > 0:
+                    continue
+                run: dict = {"signing": []}
+                if n == 2000:
+                    run["medallion"] = medallion_rate(2000, args.page_size, Path(tmp))
+                before = bare_verify_rates(n)
+                with tempfile.TemporaryDirectory() as t2:
+                    run["pull"] = vinculo_pull(n, args.page_size, Path(t2), not args.sign_on_serve, run["signing"])
+                after = bare_verify_rates(n)
+                run["sodium"], run["crypto"] = ((b + a) / 2 for b, a in zip(before, after, strict=True))
+                runs[n].append(run)
+    for n in sizes:
+        rs = runs[n]
+        pull = [r["pull"] for r in rs]
+        sodium = [r["pull"] / r["sodium"] for r in rs]
+        crypto = [r["pull"] / r["crypto"] for r in rs]
+        line = (f"N={n:>7,}: vinculo pull (fetch, verify, store, audit) {statistics.median(pull):,.0f} records/s"
+                f"{_runs(pull)}; bare Ed25519 verify on one core, around each pull: libsodium "
+                f"{statistics.median(r['sodium'] for r in rs):,.0f}/s, cryptography "
+                f"{statistics.median(r['crypto'] for r in rs):,.0f}/s; pull/verify = "
+                f"{statistics.median(sodium):.2f} vs libsodium{_runs(sodium, '.2f')}, {statistics.median(crypto):.2f} "
+                "vs cryptography (goal >= 0.5)")
+        if n == 2000:
+            meds = [r["medallion"] for r in rs]
+            times = [r["pull"] / r["medallion"] for r in rs]
+            line += (f"; medallion (memory backend) -> taxii2-client, just before each: {statistics.median(meds):,.0f} "
+                     f"objects/s{_runs(meds)}; vinculo/medallion = {statistics.median(times):.1f}x{_runs(times, '.1f')} "
+                     "(goal >= 50x)")
+        signing = [r["signing"][0] for r in rs if r["signing"]]
+        line += (f"; signed at rest before serving, {statistics.median(signing):,.0f} versions/s" if signing
+                 else "; signed by the serving node as it serves")
+        print(line, flush=True)
 
 
 if __name__ == "__main__":
