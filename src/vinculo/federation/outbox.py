@@ -103,11 +103,14 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
             rows, exhausted = _candidates(uow.conn, partner, page.next_seq, wanted, ids, limit - len(page.objects))
             if not rows:
                 break
-            held = _holdings(uow.conn, partner, [r.id for _, r, _, _, _ in rows])
+            decisions = [decide(record) if why is None else None for _, record, why, _, _ in rows]
+            # Only what will not go as released needs to know whether the partner holds it (a tombstone);
+            # what goes updates `held` below, for later rows of the same record on this page.
+            held = _holdings(uow.conn, partner,
+                             [row[1].id for row, d in zip(rows, decisions) if d is None or not d.allowed])
             going: list[tuple] = []  # (record, kind, added, view, signature or bytes to sign, signer); signed at once
-            for seq, record, why, added, stored in rows:
+            for (seq, record, _why, added, stored), decision in zip(rows, decisions):
                 page.next_seq = seq
-                decision = decide(record) if why is None else None
                 if decision is not None and decision.allowed:
                     doc, kind = decision.view, "record"
                 elif held.get(record.id) is False:  # held and not yet withdrawn
