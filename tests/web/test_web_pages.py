@@ -177,3 +177,24 @@ def test_static_files_are_served_by_the_node(web):
     page = web.get("/")
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert not re.findall(r'(?:src|href)="(?:https?:)?//', page.text)  # nothing from another host
+
+
+def test_a_record_page_says_whether_this_node_has_signed_it(web, node, tmp_path):
+    from vinculo.federation.at_rest import sign_all
+    from vinculo.records.importers.native import parse_ndjson
+    from vinculo.records.importers.service import import_rows
+
+    login(web, "ana")
+    ana = Actor("ana", "analyst", node.id)
+    single = service.create_record(node, ana, "seizure", SEIZURE, {"tlp": "green"})
+    path = tmp_path / "bulk.ndjson"
+    path.write_text('{"type": "seizure", "key": "b1", "markings": {"tlp": "green"}, "body": '
+                    '{"date": "2025-01-02", "country": "MX", "substance": "cocaine"}}\n')
+    import_rows(node, ana, str(path), parse_ndjson(path))
+    bulk = next(r["id"] for r in service.list_records(node, ana, Filters()).items if r["id"] != single.id)
+    assert "recorded and signed on this node" in web.get(f"/records/{single.id}").text
+    assert "recorded on this node (signed when released)" in web.get(f"/records/{bulk}").text
+    sign_all(node)
+    assert "recorded and signed on this node" in web.get(f"/records/{bulk}").text
+    post_form(web, "/records", "/lang", {"lang": "es", "next": "/records"})
+    assert "registrado y firmado en este nodo" in web.get(f"/records/{bulk}").text

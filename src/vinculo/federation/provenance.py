@@ -20,8 +20,8 @@ def origin_signature(node: Node, record: Record) -> dict:
     origin is no longer a known partner), ``withdrawn`` (a tombstone: the content was dropped) or
     ``invalid`` (does not verify against the pinned key).
     """
-    if record.origin == node.id:
-        return {"status": "local", "signer": node.id, "received": None}
+    if record.origin == node.id:  # `signed`: False until the background signer reaches a bulk import
+        return {"status": "local", "signer": node.id, "received": None, "signed": bool(record.signature)}
     with node.engine.connect() as conn:
         key = conn.execute(select(partners.c.public_key).where(partners.c.node_id == record.origin)).scalar()
         received = conn.execute(
