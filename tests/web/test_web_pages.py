@@ -192,9 +192,9 @@ def test_a_record_page_says_whether_this_node_has_signed_it(web, node, tmp_path)
                     '{"date": "2025-01-02", "country": "MX", "substance": "cocaine"}}\n')
     import_rows(node, ana, str(path), parse_ndjson(path))
     bulk = next(r["id"] for r in service.list_records(node, ana, Filters()).items if r["id"] != single.id)
-    assert "recorded and signed on this node" in web.get(f"/records/{single.id}").text
+    assert "recorded on this node and signed by it" in web.get(f"/records/{single.id}").text
     assert "recorded on this node (signed when released)" in web.get(f"/records/{bulk}").text
     sign_all(node)
-    assert "recorded and signed on this node" in web.get(f"/records/{bulk}").text
+    assert "recorded on this node and signed by it" in web.get(f"/records/{bulk}").text
     post_form(web, "/records", "/lang", {"lang": "es", "next": "/records"})
-    assert "registrado y firmado en este nodo" in web.get(f"/records/{bulk}").text
+    assert "registrado en este nodo y firmado por él" in web.get(f"/records/{bulk}").text
