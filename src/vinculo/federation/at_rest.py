@@ -2,7 +2,7 @@
 
 A version written one at a time (create, update, revoke) is signed as it is stored. A bulk import stores
 its versions unsigned, so that importing stays fast; `sign_pending` signs them afterwards, in batches,
-from `vinculo serve` (`SigningLoop`) or `vinculo node sign`. The outbox hands a partner the stored
+from `vinculo serve` (`SigningLoop`) or `vinculo records sign`. The outbox hands a partner the stored
 signature whenever it sends the full version, and signs only what it must build for that partner
 (a view with withheld fields, a tombstone) or what is not signed yet. A version is signed once, however
 many partners receive it; and a stored version altered in the database no longer matches its
