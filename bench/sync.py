@@ -68,6 +68,15 @@ def wait(url: str) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+def wait_ready(base: str) -> None:
+    """Wait until a node has finished its start-up warm-up (`GET /api/v1/ready`, see `api.warmup`)."""
+    for _ in range(600):
+        if httpx.get(base + "/api/v1/ready", timeout=5).status_code == 200:
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{base} did not finish warming up")
+
+
 def bare_verify_rates(n: int) -> tuple[float, float]:
     """Single-core bare Ed25519 verification rates: (libsodium, which the pull uses; cryptography)."""
     from vinculo.federation.signing import raw_public
@@ -109,6 +118,7 @@ def vinculo_pull(n: int, page: int, tmp: Path, sign_at_rest: bool, signing: list
     try:
         url = f"http://127.0.0.1:{port}"
         wait(url + "/api/v1/node")
+        wait_ready(url)  # as a partner meets a node that has been up for a while, not one still starting
         _, cred = partners.add_partner(us, "mx-fgr", "MX", mx.public_key_hex, None)
         partners.add_partner(mx, "us-dea", "US", us.public_key_hex, url)
         partners.store_pull_credential(mx, "us-dea", cred)

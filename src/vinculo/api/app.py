@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from vinculo import web
 from vinculo.api import cases, docs, federation, graph, problems, records, stats, system
 from vinculo.api import deconfliction as deconfliction_api
+from vinculo.api.warmup import Warmup
 from vinculo.api import dashboard as dashboard_api
 from vinculo.api import imports as imports_api
 from vinculo.api import links as links_api
@@ -31,4 +34,19 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(links_api.router)
     app.include_router(deconfliction_api.router)
     web.install(app)
+    _warm_on_start(app)
     return app
+
+
+def _warm_on_start(app: FastAPI) -> None:
+    """Start the warm-up (`api.warmup`) when the server starts; `GET /api/v1/ready` reports it."""
+    app.state.warmup = Warmup(app)
+    previous = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def _lifespan(application: FastAPI):  # noqa: ANN202
+        application.state.warmup.start()
+        async with previous(application) as state:
+            yield state
+
+    app.router.lifespan_context = _lifespan

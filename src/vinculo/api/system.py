@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from vinculo.accounts import service as accounts
@@ -35,6 +36,13 @@ def me(actor: Actor = Depends(current_actor)) -> dict:
 def node_info(node: Node = Depends(get_node)) -> dict:
     return {"id": node.id, "name": node.name, "country": node.country, "public_key": node.public_key_hex,
             "fingerprint": fingerprint(node.public_key_hex)}
+
+
+@router.get("/ready", responses={503: {"description": "Still warming up (it serves meanwhile, more slowly)"}})
+def ready(request: Request) -> JSONResponse:
+    """Whether the start-up warm-up (route tables, dashboard counts) has finished: 200, or 503 until then."""
+    done = request.app.state.warmup.ready.is_set()
+    return JSONResponse({"ready": done}, status_code=200 if done else 503)
 
 
 @router.get("/audit")

@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-import threading
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -27,21 +25,6 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, dashboard, editor, records, audit, imports, partners, cases, graph, alerts):
         app.include_router(module.router)
-
-    def _warm() -> None:
-        from vinculo.records.dashboard import warm
-
-        threading.Thread(target=warm, args=(app.state.node,), name="dashboard-warmup", daemon=True).start()
-
-    previous = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def _lifespan(application):
-        _warm()
-        async with previous(application) as state:
-            yield state
-
-    app.router.lifespan_context = _lifespan
 
     @app.middleware("http")
     async def _headers(request: Request, call_next):
