@@ -4,10 +4,10 @@
 import time
 
 import httpx
-from starlette.testclient import TestClient
-
 from conftest import SEIZURE, actor
 from servers import serving
+from starlette.testclient import TestClient
+
 from vinculo.api.app import create_app
 from vinculo.api.warmup import build_routes
 from vinculo.records import dashboard

@@ -8,11 +8,11 @@ from fastapi import FastAPI
 
 from vinculo import web
 from vinculo.api import cases, docs, federation, graph, problems, records, stats, system
-from vinculo.api import deconfliction as deconfliction_api
-from vinculo.api.warmup import Warmup
 from vinculo.api import dashboard as dashboard_api
+from vinculo.api import deconfliction as deconfliction_api
 from vinculo.api import imports as imports_api
 from vinculo.api import links as links_api
+from vinculo.api.warmup import Warmup
 from vinculo.federation import taxii_server
 from vinculo.node.context import Node
 
@@ -44,7 +44,7 @@ def _warm_on_start(app: FastAPI) -> None:
     previous = app.router.lifespan_context
 
     @asynccontextmanager
-    async def _lifespan(application: FastAPI):  # noqa: ANN202
+    async def _lifespan(application: FastAPI):
         application.state.warmup.start()
         async with previous(application) as state:
             yield state

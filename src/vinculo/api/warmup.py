@@ -54,7 +54,7 @@ class Warmup:
         try:
             build_routes(self.app.router.routes)
             warm(self.app.state.node)
-        except Exception:  # noqa: BLE001 - a failed warm-up only leaves the first requests slower
+        except Exception:
             log.exception("warm-up failed")
         finally:
             self.ready.set()
