@@ -1,8 +1,7 @@
 """Length-prefixed pickled frames between this process and a helper process it started.
 
-Used by the import worker and the signature verifier: each is a fresh interpreter running Vinculo's
-own code, talking over pipes that only the two processes hold, so frames are trusted as the program's
-own data (which is why pickle is acceptable here and nowhere else).
+Used by the import worker: a fresh interpreter running Vinculo's own code, talking over pipes that
+only the two processes hold, so frames are trusted as the program's own data (which is why pickle is acceptable here and nowhere else).
 """
 
 from __future__ import annotations

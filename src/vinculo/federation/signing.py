@@ -8,13 +8,14 @@ so a page of signatures is verified on every core.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from vinculo.canonical import canonical_json
-from vinculo.sodium import ed25519_sign, ed25519_verify_hex
+from vinculo.sodium import ed25519_sign, ed25519_verify_batch, ed25519_verify_hex
 
 _RAW = serialization.Encoding.Raw
 _secrets: dict[int, tuple[Ed25519PrivateKey, bytes]] = {}
@@ -54,10 +55,17 @@ def sign_many(key: Ed25519PrivateKey, canonical: list[bytes]) -> list[str]:
 
 def _spread(work, items: list) -> list:  # noqa: ANN001
     """`work(items)` in order, split over the pool's threads when there are enough items to be worth it."""
+    return _spread_later(work, items)()
+
+
+def _spread_later(work, items: list) -> Callable[[], list]:  # noqa: ANN001
+    """Start `_spread(work, items)` on the pool's threads; the function returned waits for its result.
+    Without a pool, or for a few items, the work is done when the result is asked for."""
     if _pool is None or len(items) < PARALLEL_MIN:
-        return work(items)
+        return lambda: work(items)
     step = -(-len(items) // _WORKERS)
-    return [out for chunk in _pool.map(work, [items[i : i + step] for i in range(0, len(items), step)]) for out in chunk]
+    futures = [_pool.submit(work, items[i : i + step]) for i in range(0, len(items), step)]
+    return lambda: [out for future in futures for out in future.result()]
 
 
 def verify_document(public_key: Ed25519PublicKey, doc: dict, signature: str | None) -> bool:
@@ -71,4 +79,10 @@ def verify_bytes(public_key: Ed25519PublicKey, data: bytes, signature: str | Non
 
 def verify_many(items: list[tuple[bytes, bytes, str | None]]) -> list[bool]:
     """Verify (raw public key, data, signature hex) triples, spread over the cores for big batches."""
-    return _spread(lambda chunk: [ed25519_verify_hex(*item) for item in chunk], items)
+    return _spread(ed25519_verify_batch, items)
+
+
+def verify_later(items: list[tuple[bytes, bytes, str | None]]) -> Callable[[], list[bool]]:
+    """Start `verify_many(items)` on the pool's threads, which hold no GIL while they verify (see
+    `vinculo.sodium`); the function returned waits for the verdicts."""
+    return _spread_later(ed25519_verify_batch, items)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import queue
 import threading
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Self
 
@@ -17,9 +19,8 @@ from vinculo.collector import fewer_collections
 from vinculo.federation import inbox
 from vinculo.federation.client import Envelope, TaxiiClient, TaxiiClientError
 from vinculo.federation.partners import partner_row, pull_credential
-from vinculo.federation.signing import verify_many
+from vinculo.federation.signing import verify_later
 from vinculo.federation.stix_defs import collection_id
-from vinculo.federation.verifier import Verifier
 from vinculo.node.context import Node
 from vinculo.records.model import format_ts, utcnow
 from vinculo.sharing import service as sharing
@@ -29,7 +30,6 @@ from vinculo.store.tables_federation import sync_state
 
 FIRST_PAGE = 500  # then doubling up to the page size (measured at N = 2,000: 125 and 250 start slower)
 EARLY_RECEIPTS = 5_000  # stored versions waiting for receipts that start sending them during a pull
-PROCESS_AFTER = 2_000  # objects of a pull verified in threads before a helper process takes over
 
 
 class SyncError(Exception):
@@ -178,11 +178,12 @@ def _pull_pages(node: Node, partner: str, client: TaxiiClient, where: tuple[str,
                 page_size: int, max_pages: int | None, report: SyncReport, receipts: _Receipts) -> str | None:
     """Apply pages from collection `where` = (API root, collection id) until the end; the last cursor.
 
-    Page k is checked and its signatures handed to the verifier before page k-1 is stored, so on a long
-    pull the helper process verifies one page while this one stores the previous (see `verifier`). When
+    Page k is checked, its signatures handed to the verifying threads and its rows prepared before page
+    k-1 is stored, so one page is verified while this thread stores the previous one. When
     no fetched page is waiting, the checked page is stored at once rather than after the next arrives:
     this thread would otherwise idle while the partner builds it."""
-    with _Pages(client, *where, cursor, page_size, max_pages) as pages, _Verification() as verification:
+    verification = _Verification()
+    with _Pages(client, *where, cursor, page_size, max_pages) as pages:
         pending: tuple[inbox.CheckedPage, str | None, int] | None = None
         fetched = iter(pages)
         while True:
@@ -256,27 +257,17 @@ class _Receipts:
 
 
 class _Verification:
-    """Verdicts in submission order: from threads here for the first `PROCESS_AFTER` objects of a
-    pull, then from a helper process (`verifier.Verifier`), whose start-up a short pull would not
-    recover. Each batch gets a ticket, and verdicts are only handed out for the oldest one."""
+    """Verdicts in submission order. Each batch starts verifying on the signing pool's threads as soon
+    as it is submitted (`signing.verify_later`: libsodium with the GIL released for a whole chunk), so
+    it goes on while this thread prepares and stores pages. Each batch gets a ticket, and verdicts are
+    only handed out for the oldest one."""
 
     def __init__(self) -> None:
-        self.seen = self.submitted = self.answered = 0
-        self.local_only = False
-        self.local: list[list] = []
-        self.helper: Verifier | None = None
+        self.submitted = self.answered = 0
+        self.waiting: deque[Callable[[], list[bool]]] = deque()
 
     def submit(self, items: list) -> int:
-        self.seen += len(items)
-        if self.helper is None and self.seen > PROCESS_AFTER and not self.local_only:
-            try:
-                self.helper = Verifier()
-            except OSError:  # no process to be had (limits): verify here, as for a short pull
-                self.local_only = True
-        if self.helper is not None:
-            self.helper.submit(items)
-        else:
-            self.local.append(items)
+        self.waiting.append(verify_later(items))
         self.submitted += 1
         return self.submitted - 1
 
@@ -284,16 +275,7 @@ class _Verification:
         if ticket != self.answered:
             raise RuntimeError(f"verdicts asked for batch {ticket}, but batch {self.answered} is next")
         self.answered += 1
-        if self.local:
-            return verify_many(self.local.pop(0))
-        return self.helper.result()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.helper is not None:
-            self.helper.close()
+        return self.waiting.popleft()()
 
 
 def send_receipts(node: Node, partner: str, url: str, http: httpx.Client) -> int:

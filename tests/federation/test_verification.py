@@ -1,7 +1,8 @@
-"""Signatures of a long pull are verified in a helper process; nothing about a verdict may change.
+"""Signatures of a pull are verified in batches on other threads (`vinculo._verify_batch`, libsodium
+with the GIL released for a whole batch); nothing about a verdict may change.
 
-The helper answers batches in order; if it dies, the rest is verified here. A page checked against
-one set of pinned keys is checked and verified again if the keys change before it is stored."""
+Batches answer in order, each verdict the one libsodium gives for that item alone. A page checked
+against one set of pinned keys is checked and verified again if the keys change before it is stored."""
 
 import pytest
 from conftest import SEIZURE, actor
@@ -9,8 +10,9 @@ from fed_helpers import pair
 
 from vinculo.audit.checks import verify_node
 from vinculo.canonical import canonical_json
-from vinculo.federation import inbox, sync, verifier
-from vinculo.federation.signing import raw_public, sign_document, verify_many
+from vinculo import sodium
+from vinculo.federation import inbox, sync
+from vinculo.federation.signing import raw_public, sign_document, verify_later, verify_many
 from vinculo.federation.stix_map import to_stix
 from vinculo.node.keys import generate
 from vinculo.records import repository as repo
@@ -35,27 +37,34 @@ def _items(n: int, offset: int = 0) -> tuple[list, list[bool]]:
     return items, expected
 
 
-def test_helper_verdicts_come_back_in_order():
-    batches = [_items(n, 100 * k) for k, n in enumerate((5, 1, 40))]
-    with verifier.Verifier() as helper:
-        for items, _ in batches:
-            helper.submit(items)
-        got = [helper.result() for _ in batches]
-        assert not helper.broken
-    assert got == [expected for _, expected in batches]
+def test_the_batch_verifier_is_built_and_agrees_with_one_call_a_signature():
+    assert sodium._verify_batch is not None, "vinculo._verify_batch was not built: a C compiler and Python headers"
+    items, expected = _items(60)
+    sig = items[1][2]
+    items += [(items[1][0], items[1][1], sig.upper()),  # hex digits in either case
+              (items[1][0], items[1][1], sig[:126]), (items[1][0], items[1][1], sig + "00"),  # wrong length
+              (items[1][0], items[1][1], "g" + sig[1:]), (items[1][0], items[1][1], " " + sig[1:]),  # not hex
+              (items[1][0][:31], items[1][1], sig), (items[1][0] + b"\0", items[1][1], sig),  # key not 32 bytes
+              (items[1][0], items[1][1], "")]
+    expected += [True] + [False] * 7
+    assert sodium.ed25519_verify_batch(items) == expected
+    assert [sodium.ed25519_verify_hex(*item) for item in items] == expected
+    assert sodium.ed25519_verify_batch([]) == []
 
 
-def test_a_killed_helper_leaves_verification_here():
-    batches = [_items(9, 100 * k) for k in range(3)]
-    with verifier.Verifier() as helper:
-        helper.submit(batches[0][0])
-        assert helper.result() == batches[0][1]
-        helper.submit(batches[1][0])
-        helper.proc.kill()
-        helper.proc.wait()
-        helper.submit(batches[2][0])
-        assert [helper.result(), helper.result()] == [batches[1][1], batches[2][1]]
-        assert helper.broken
+@pytest.mark.parametrize("bad, where", [
+    ([[b"k" * 32, b"m", None]], "item 0 is not a"), ([(b"k" * 32, "m", None)], "item 0 is not a"),
+    ([(b"k" * 32, b"m", None), (b"k" * 32, b"m")], "item 1 is not a"), ([(b"k" * 32, b"m", 7)], "item 0's signature"),
+])
+def test_the_batch_verifier_names_the_item_it_cannot_read(bad, where):
+    with pytest.raises(TypeError, match=where):
+        sodium.ed25519_verify_batch(bad)
+
+
+def test_batches_started_at_once_answer_each_for_its_own_items():
+    batches = [_items(n, 1000 * k) for k, n in enumerate((5, 1, 400, 0, 130))]
+    pending = [verify_later(items) for items, _ in batches]
+    assert [wait() for wait in pending] == [expected for _, expected in batches]
 
 
 def test_verdicts_are_handed_out_only_for_the_oldest_batch():
@@ -72,26 +81,15 @@ def nodes(make_node):
     return make_node("us-dea", "US"), make_node("mx-fgr", "MX")
 
 
-def test_a_long_pull_verifies_in_the_helper_and_stores_everything_once(nodes, monkeypatch):
+def test_a_pull_of_many_pages_verifies_and_stores_everything_once(nodes, monkeypatch):
     us, mx = nodes
     ana = actor(us, "analyst")
     made = {service.create_record(us, ana, "seizure", SEIZURE | {"place": f"p{i}"}, {"tlp": "green"}).id
             for i in range(14)}
-    started = []
-    real = verifier.Verifier
-
-    class Spy(real):
-        def __init__(self):
-            super().__init__()
-            started.append(self)
-
-    monkeypatch.setattr(sync, "Verifier", Spy)
-    monkeypatch.setattr(sync, "PROCESS_AFTER", 3)
     monkeypatch.setattr(sync, "FIRST_PAGE", 2)
     with pair(us, mx, us_terms=TERMS):
         report = sync.pull(mx, "us-dea", page_size=4)
     assert (report.new, report.rejected, report.pages) == (14, [], 4)  # pages of 2, 4, 4, 4
-    assert len(started) == 1 and not started[0].broken and started[0].proc.returncode is not None
     with mx.engine.connect() as conn:
         held = [r.id for r in conn.execute(repo.rv.select().where(repo.rv.c.origin == "us-dea"))]
     assert sorted(held) == sorted(made)
@@ -114,19 +112,3 @@ def test_a_page_checked_under_old_keys_is_verified_again_when_stored(nodes):
     assert result.new == 0
     assert [reason.split(": ", 1)[1] for _, reason in result.rejected] == [
         "signature does not verify against us-dea's pinned key"] * 3
-
-
-def test_without_a_helper_process_the_pull_verifies_here(nodes, monkeypatch):
-    us, mx = nodes
-    for i in range(6):
-        service.create_record(us, actor(us, "analyst"), "seizure", SEIZURE | {"place": f"p{i}"}, {"tlp": "green"})
-
-    def no_process():
-        raise OSError("Resource temporarily unavailable")
-
-    monkeypatch.setattr(sync, "Verifier", no_process)
-    monkeypatch.setattr(sync, "PROCESS_AFTER", 1)
-    monkeypatch.setattr(sync, "FIRST_PAGE", 2)
-    with pair(us, mx, us_terms=TERMS):
-        report = sync.pull(mx, "us-dea", page_size=2)
-    assert (report.new, report.rejected, report.pages) == (6, [], 3)
