@@ -14,6 +14,7 @@ from conftest import SEIZURE, actor
 from fed_helpers import pair
 
 from vinculo.audit.checks import verify_node
+from vinculo.audit.merkle import leaf_hash
 from vinculo.canonical import canonical_json
 from vinculo.federation import inbox, receipts, sync
 from vinculo.federation.at_rest import stored_canonical
@@ -119,9 +120,12 @@ def test_rows_match_document_row(nodes):
     rec = service.create_record(us, actor(us, "analyst"), "seizure", SEIZURE | {"place": "Tijuana ñ"},
                                 {"tlp": "green"})
     doc = rec.document()
-    expected = repo.document_row(doc, 7, "ab" * 32, "sig", True, "2026-01-01T00:00:00.000000Z")
-    row = inbox._row(doc, 7, "ab" * 32, "sig", "2026-01-01T00:00:00.000000Z")
-    got = dict(zip(_COLUMNS, row, strict=True))
+    data = canonical_json(doc)
+    digest = hashlib.sha256(data).digest()
+    expected = repo.document_row(doc, 7, digest.hex(), "sig", True, "2026-01-01T00:00:00.000000Z")
+    leaf, values = inbox._prepared(doc, "sig", data)
+    assert leaf == leaf_hash(digest)
+    got = dict(zip(_COLUMNS, (7, *values, "2026-01-01T00:00:00.000000Z"), strict=True))
     for text in ("markings", "body"):
         assert json.loads(got.pop(text)) == json.loads(expected.pop(text))
     assert got == expected

@@ -99,10 +99,13 @@ def _check(obj: dict, partner: str, keys: dict, relay: frozenset[str]) -> tuple[
     return doc, signature, tombstone, canonical_json(doc), key, expected_signer
 
 
-def _row(doc: dict, seq: int, digest: str, signature: str, added: str) -> tuple:
-    """`repo.document_row(doc, seq, digest, signature, True, added)` as a tuple in `_COLUMNS` order."""
-    return (seq, *repo.document_values(doc, json_text(doc["markings"]), json_text(doc["body"]), digest, signature, True,
-                                       added))
+def _prepared(doc: dict, signature: str, data: bytes) -> tuple[bytes, tuple]:
+    """A candidate's audit leaf (over its content digest) and its row in `_COLUMNS` order without `seq`
+    and `added` (known only when it is stored): what storing it needs that does not depend on the database."""
+    digest = hashlib.sha256(data).digest()
+    values = repo.document_values(doc, json_text(doc["markings"]), json_text(doc["body"]), digest.hex(), signature,
+                                  True, "")
+    return leaf_hash(digest), values[:-1]
 
 
 @dataclass
@@ -113,10 +116,16 @@ class CheckedPage:
     trust: tuple[dict[str, bytes], frozenset[str]]  # pinned keys, origins this partner may relay
     candidates: list = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    rows: list[tuple[bytes, tuple]] | None = None  # `_prepared` for every candidate, once `prepare` ran
 
     def items(self) -> list[tuple[bytes, bytes, str]]:
         """What remains to verify: (pinned key, canonical bytes, signature) for every candidate."""
         return [(key, data, sig) for _doc, sig, _t, data, key, _s in self.candidates]
+
+    def prepare(self) -> None:
+        """Build every candidate's row ahead of `store_page` (while its signatures are verified
+        elsewhere); the rows of those that turn out not to be stored are dropped."""
+        self.rows = [_prepared(doc, sig, data) for doc, sig, _t, data, _key, _s in self.candidates]
 
 
 def _trust(conn, partner: str) -> tuple[dict[str, bytes], frozenset[str]]:  # noqa: ANN001
@@ -161,20 +170,21 @@ def store_page(node: Node, partner: str, page: CheckedPage, verdicts: list[bool]
         if trust != page.trust:
             page = _checked(page.objects, partner, trust)
             verdicts = verify_many(page.items())
-        staged: list[tuple[dict, str, bytes]] = []
+        prepared = page.rows
+        staged: list[tuple[bytes, tuple]] = []
         applied: list[list] = []
         purged: list[list] = []
         in_page: set[str] = set()
         result.rejected += page.rejected
         checked = []
-        for (doc, sig, tombstone, data, _key, signer), ok in zip(page.candidates, verdicts, strict=True):
+        for i, ((doc, sig, tombstone, data, _key, signer), ok) in enumerate(zip(page.candidates, verdicts, strict=True)):
             if ok:
-                checked.append((doc, sig, tombstone, data))
+                checked.append((doc, sig, tombstone, data, i))
             else:
                 result.rejected.append((doc["id"], f"{doc['id']}: signature does not verify against {signer}'s "
                                                    "pinned key"))
-        held = repo.current_many(conn, [doc["id"] for doc, _, _, _ in checked])
-        for doc, signature, tombstone, data in checked:
+        held = repo.current_many(conn, [doc["id"] for doc, _, _, _, _ in checked])
+        for doc, signature, tombstone, data, i in checked:
             if doc["id"] in in_page:  # the feed serves current versions only; a repeat is a replay
                 result.unchanged += 1
                 continue
@@ -202,16 +212,15 @@ def store_page(node: Node, partner: str, page: CheckedPage, verdicts: list[bool]
                     result.new += 1
                 status = "stored"
             in_page.add(doc["id"])
-            staged.append((doc, signature, data))
+            staged.append(prepared[i] if prepared is not None else _prepared(doc, signature, data))
             applied.append([doc["id"], doc["version"], status])
         root = first = None
         if staged:
             first = allocate_seq(conn, len(staged))
             tree = CompactRange()
-            digests = [hashlib.sha256(data).digest() for _doc, _sig, data in staged]
-            tree.extend([leaf_hash(d) for d in digests])
-            repo.insert_tuples(conn, [_row(doc, first + i, digest.hex(), signature, now)  # one executemany a page
-                                      for i, ((doc, signature, _data), digest) in enumerate(zip(staged, digests))])
+            tree.extend([leaf for leaf, _values in staged])
+            repo.insert_tuples(conn, [(first + i, *values, now)  # one executemany a page
+                                      for i, (_leaf, values) in enumerate(staged)])
             root = tree.root().hex()
         upsert(conn, sync_state, [{"partner": partner, "cursor": cursor, "receipts_seq": 0, "last_run": now,
                                    "last_result": json.dumps(result.__dict__)}],

@@ -197,6 +197,7 @@ def _pull_pages(node: Node, partner: str, client: TaxiiClient, where: tuple[str,
                 raise
             page = inbox.check_page(node, partner, env.objects)
             ticket = verification.submit(page.items())
+            page.prepare()  # while its signatures are verified on other threads
             if pending is not None:
                 cursor = _store(node, partner, pending, verification, report, receipts)
             pending = (page, env.cursor or cursor, ticket)
