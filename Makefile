@@ -40,7 +40,7 @@ bench: install
 	$(BIN)/python bench/ui.py
 
 clean:
-	rm -rf $(VENV) var build *.egg-info
+	rm -rf $(VENV) var build *.egg-info src/*.egg-info src/vinculo/*.so
 
 # Web UI: copy the npm-installed front-end files into the package (committed; pip install needs no npm).
 assets:
