@@ -1,9 +1,10 @@
 """What a node does once when it starts serving, in the background, and whether it has finished.
 
 A freshly started server answers its first requests slowly: FastAPI builds each included router's
-route table on the first request that reaches it (tens of milliseconds for the whole app), and the
-dashboard's counts are computed on first use (seconds with hundreds of thousands of records). The
-warm-up does both as soon as the server starts; `GET /api/v1/ready` answers 503 until it is done, so a
+route table on the first request that reaches it (tens of milliseconds for the whole app), the
+dashboard's counts are computed on first use (seconds with hundreds of thousands of records), and the
+statements of a partner's first feed page are compiled when it asks (about 10 ms on that page). The
+warm-up does all three as soon as the server starts (the feed's queries read nothing); `GET /api/v1/ready` answers 503 until it is done, so a
 load balancer, a script or a benchmark can wait for a node that answers at full speed. The node serves
 meanwhile: readiness is advice, not a gate.
 """
@@ -49,11 +50,13 @@ class Warmup:
             self.thread.start()
 
     def _run(self) -> None:
-        from vinculo.records.dashboard import warm
+        from vinculo.federation import outbox
+        from vinculo.records import dashboard
 
         try:
             build_routes(self.app.router.routes)
-            warm(self.app.state.node)
+            outbox.warm(self.app.state.node)
+            dashboard.warm(self.app.state.node)
         except Exception:
             log.exception("warm-up failed")
         finally:

@@ -171,6 +171,20 @@ def _holdings(conn, partner: str, record_ids: list[str]) -> dict[str, bool]:  # 
     return out
 
 
+def warm(node: Node) -> None:
+    """Run the feed's queries once, reading nothing (no partner is named "", no sequence number is that
+    high), so that a node that just started has them compiled before its first partner asks for a page
+    (see `api.warmup`). Writes nothing."""
+    from vinculo.records.types import BODY_TYPES
+
+    after = 2**62
+    with node.engine.connect() as conn:
+        sharing.current_agreement(conn, "")
+        _candidates(conn, "", after, set(BODY_TYPES), None, 1)
+        _holdings(conn, "", [""])
+        _has_more(conn, "", after, set(BODY_TYPES))
+
+
 def _has_more(conn, partner: str, after: int, types: set[str]) -> bool:  # noqa: ANN001
     more = conn.execute(select(rv.c.seq).where(rv.c.seq > after, rv.c.current.is_(True), rv.c.type.in_(types))
                         .limit(1)).first()
