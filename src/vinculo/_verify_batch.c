@@ -13,8 +13,6 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
 typedef int (*verify_fn)(const unsigned char *sig, const unsigned char *m, unsigned long long mlen,
                          const unsigned char *pk);

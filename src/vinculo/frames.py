@@ -1,7 +1,8 @@
 """Length-prefixed pickled frames between this process and a helper process it started.
 
 Used by the import worker: a fresh interpreter running Vinculo's own code, talking over pipes that
-only the two processes hold, so frames are trusted as the program's own data (which is why pickle is acceptable here and nowhere else).
+only the two processes hold, so frames are trusted as the program's own data (which is why pickle is
+acceptable here and nowhere else).
 """
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ def read(stream: BinaryIO) -> object | None:
     return pickle.loads(data)  # noqa: S301 - our own helper process, over a private pipe (module docstring)
 
 
-def writer(out: BinaryIO, depth: int, on_broken=None) -> tuple[queue.Queue, threading.Thread]:  # noqa: ANN001
+def writer(out: BinaryIO, depth: int) -> tuple[queue.Queue, threading.Thread]:
     """A thread writing the packed frames put on the returned queue (None ends it), so the caller goes
-    on while a frame is sent. At most `depth` frames wait. If the pipe breaks, `on_broken()` is called
-    (default: exit this process, for a helper whose parent is gone)."""
+    on while a frame is sent. At most `depth` frames wait. If the pipe breaks, the parent is gone: this
+    (helper) process exits."""
     pending: queue.Queue = queue.Queue(maxsize=depth)
 
     def send() -> None:
@@ -50,11 +51,7 @@ def writer(out: BinaryIO, depth: int, on_broken=None) -> tuple[queue.Queue, thre
             while (frame := pending.get()) is not None:
                 write(out, frame)
         except BaseException:  # noqa: BLE001 - the other side is gone (broken pipe)
-            if on_broken is None:
-                os._exit(3)
-            on_broken()
-            while pending.get() is not None:  # drain, so putters never block on a dead pipe
-                pass
+            os._exit(3)
 
     thread = threading.Thread(target=send, daemon=True, name="vinculo-frames")
     thread.start()

@@ -40,7 +40,8 @@ def node_info(node: Node = Depends(get_node)) -> dict:
 
 @router.get("/ready", responses={503: {"description": "Still warming up (it serves meanwhile, more slowly)"}})
 def ready(request: Request) -> JSONResponse:
-    """Whether the start-up warm-up (route tables, dashboard counts) has finished: 200, or 503 until then."""
+    """Whether the start-up warm-up (route tables, feed queries, dashboard counts) has finished: 200, or 503
+    until then."""
     done = request.app.state.warmup.ready.is_set()
     return JSONResponse({"ready": done}, status_code=200 if done else 503)
 

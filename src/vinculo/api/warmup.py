@@ -4,9 +4,9 @@ A freshly started server answers its first requests slowly: FastAPI builds each 
 route table on the first request that reaches it (tens of milliseconds for the whole app), the
 dashboard's counts are computed on first use (seconds with hundreds of thousands of records), and the
 statements of a partner's first feed page are compiled when it asks (about 10 ms on that page). The
-warm-up does all three as soon as the server starts (the feed's queries read nothing); `GET /api/v1/ready` answers 503 until it is done, so a
-load balancer, a script or a benchmark can wait for a node that answers at full speed. The node serves
-meanwhile: readiness is advice, not a gate.
+warm-up does all three as soon as the server starts (the feed's queries read nothing); `GET
+/api/v1/ready` answers 503 until it is done, so a load balancer, a script or a benchmark can wait for
+a node that answers at full speed. The node serves meanwhile: readiness is advice, not a gate.
 """
 
 from __future__ import annotations
