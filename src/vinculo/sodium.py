@@ -2,10 +2,12 @@
 
 Used for ristretto255 (PSI) and for Ed25519 signatures on the federation hot path: libsodium's
 Ed25519 verifies about twice as fast as the `cryptography` wheel here. A batch of signatures is
-verified by `vinculo._verify_batch` (built from C when the package is installed), which calls the same
-libsodium function with the GIL released once for the whole batch, so verifying threads run on other
-cores while Python work goes on; without it, one ctypes call a signature (each gives the GIL up and
-must take it back).
+verified by `vinculo._verify_batch` (built from C when the package is installed) with the GIL released
+once for the whole batch, so verifying threads run on other cores while Python work goes on. It checks
+the signatures under one key together (batch verification, several times cheaper a signature; see
+`_ed25519/batch.c` for exactly what it accepts) and falls back to this same libsodium function, one
+signature at a time, for small groups and to name the bad signatures of a batch that fails. Without the
+C module, one ctypes call a signature (each gives the GIL up and must take it back).
 """
 
 from __future__ import annotations
@@ -65,14 +67,18 @@ try:
     from vinculo import _verify_batch
 except ImportError:  # pragma: no cover - installed without a C compiler
     _verify_batch = None
-_VERIFY_ADDRESS = ctypes.cast(_verify, ctypes.c_void_p).value
+# what the C module calls: one-at-a-time verification, SHA-512 for the batch equation's hashes, and
+# the random coefficients of a batch (rbcl has run sodium_init, so randombytes_buf is thread-safe)
+_ADDRESSES = tuple(ctypes.cast(function, ctypes.c_void_p).value
+                   for function in (_verify, LIB.crypto_hash_sha512, LIB.randombytes_buf))
 
 
 def ed25519_verify_batch(items: list[tuple[bytes, bytes, str | None]]) -> list[bool]:
     """`ed25519_verify_hex(*item)` for each (raw public key, message, signature hex) tuple, with the GIL
-    released for the whole batch when the C helper is built."""
+    released for the whole batch when the C helper is built; signatures under one key are checked as a
+    batch there (see the module's docstring)."""
     if _verify_batch is not None:
-        return _verify_batch.verify(_VERIFY_ADDRESS, items)
+        return _verify_batch.verify(*_ADDRESSES, items)
     return [ed25519_verify_hex(*item) for item in items]  # pragma: no cover - no C helper
 
 

@@ -1,0 +1,1 @@
+/* Included by the vendored ed25519_ref10.c, which uses nothing from it. */
