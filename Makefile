@@ -8,7 +8,7 @@ MX_PORT ?= 8001
 
 .PHONY: install demo test test-sqlite lint bench clean assets i18n
 
-$(BIN)/.installed: pyproject.toml setup.py src/vinculo/_verify_batch.c $(wildcard src/vinculo/_ed25519/*.[ch])
+$(BIN)/.installed: pyproject.toml setup.py src/vinculo/_verify_batch.c src/vinculo/_canonical.c $(wildcard src/vinculo/_ed25519/*.[ch])
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

@@ -1,12 +1,16 @@
-"""The one compiled part: `vinculo._verify_batch`, Ed25519 verification of many signatures with the GIL
-released once per batch, in batches per key where it can (see its source and `src/vinculo/_ed25519/`,
-which holds the group arithmetic vendored from libsodium). Everything else is in pyproject.toml. It is
-optional: without a C compiler the package installs and verifies through ctypes, one call at a time
-(`vinculo.sodium`)."""
+"""The compiled parts, both optional (without a C compiler the package installs and runs on the pure
+Python and ctypes paths, more slowly). Everything else is in pyproject.toml.
+
+- `vinculo._verify_batch`: Ed25519 verification of many signatures with the GIL released once per batch,
+  in batches per key where it can (see its source and `src/vinculo/_ed25519/`, which holds the group
+  arithmetic vendored from libsodium); without it, `vinculo.sodium` verifies one ctypes call at a time.
+- `vinculo._canonical`: the check that lets orjson write a value's RFC 8785 form as it is
+  (`vinculo.canonical._plain`, which it replaces when built)."""
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension(
+setup(ext_modules=[Extension("vinculo._canonical", ["src/vinculo/_canonical.c"], optional=True,
+                             extra_compile_args=["-O2"]), Extension(
     "vinculo._verify_batch",
     ["src/vinculo/_verify_batch.c", "src/vinculo/_ed25519/batch.c", "src/vinculo/_ed25519/ed25519_ref10.c"],
     include_dirs=["src/vinculo/_ed25519", "src/vinculo"],

@@ -1,5 +1,6 @@
 """The fast canonical JSON must give exactly RFC 8785's bytes."""
 
+import pytest
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -78,3 +79,47 @@ def test_plain_documents_and_edges_match_reference():
                 continue
             raise AssertionError(f"{doc!r}: the reference refuses it, the fast path did not") from None
         assert canonical_json(doc) == expected, doc
+
+
+class _Str(str):
+    pass
+
+
+class _Int(int):
+    pass
+
+
+class _Float(float):
+    pass
+
+
+class _Dict(dict):
+    pass
+
+
+# what `_plain` must refuse or treat specially besides JSON values: subclasses, tuples, other key types,
+# floats at each limit of `jcs_number`, and values it cannot know
+ODD = [_Str("a"), _Int(1), _Float(1.5), _Dict(a=1), (1, 2), {1: "a"}, {_Str("k"): 1}, {"k": _Str("v")},
+       {"k": _Int(2)}, {"k": (1,)}, float("nan"), float("inf"), -float("inf"), 1e-4, 9.999e-5, 1.0000000000000002e-6,
+       -1e-6, 1e-6 * 0.9999999, 1e16 - 2, 4503599627370495.5, 2**53 - 1, -(2**53 - 1), 2**53, -(2**53), 10**30,
+       True, False, None, b"x", object(), {"k": [1, {"é": 2}]}, {"k": [1, {"e": 2.5}]}]
+
+
+@settings(max_examples=500, deadline=None)
+@given(json_values | st.sampled_from(ODD) | st.lists(st.sampled_from(ODD), max_size=3)
+       | st.dictionaries(st.text(max_size=3), st.sampled_from(ODD), max_size=3))
+def test_the_c_plainness_check_answers_as_the_python_one(value):
+    from vinculo import canonical
+
+    assert canonical._plain is not canonical._plain_py, "vinculo._canonical was not built (a C compiler is needed)"
+    assert canonical._plain(value) is canonical._plain_py(value)
+
+
+def test_the_c_plainness_check_refuses_what_recurses_too_deep():
+    from vinculo import canonical
+
+    deep: object = 1
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(RecursionError):
+        canonical._plain(deep)

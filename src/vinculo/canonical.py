@@ -8,8 +8,9 @@ ECMAScript spellings agree and falls back to `rfc8785` for anything else.
 The prepared copy is written by orjson (sorted keys), which spells it exactly as
 the `json` encoder would, about six times faster (a nesting orjson refuses goes
 through `json`). Most documents need no conversion at all (`_plain`): they are
-written by orjson as they are, without the copy. A property test checks every
-path against the reference.
+written by orjson as they are, without the copy; that check is done in C
+(`vinculo._canonical`) when the package was built with a compiler. A property test
+checks every path against the reference, and the C check against the Python one.
 """
 
 from __future__ import annotations
@@ -62,6 +63,13 @@ def _plain(value: Any) -> bool:
     if t is float:
         return jcs_number(value) is value  # kept as it is (not turned into an int, not refused)
     return False
+
+
+_plain_py = _plain
+try:  # the same check in C (`src/vinculo/_canonical.c`), built when the package is installed
+    from vinculo._canonical import plain as _plain  # noqa: F811
+except ImportError:  # pragma: no cover - installed without a C compiler
+    pass
 
 
 def _prepare(value: Any) -> Any:
