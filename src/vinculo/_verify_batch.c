@@ -64,13 +64,14 @@ typedef struct {
    that holds as a batch is valid as a whole; anything else is verified one signature at a time.
    Runs without the GIL. Returns -1 if out of memory. */
 static int verify_jobs(const sodium_fns *fns, job *jobs, Py_ssize_t n, unsigned char *ok) {
-    unsigned char(*sigs)[64] = malloc((n ? (size_t)n : 1) * sizeof *sigs);
-    unsigned char *usable = calloc(n ? (size_t)n : 1, 1);
-    unsigned char *grouped = calloc(n ? (size_t)n : 1, 1);
-    Py_ssize_t *members = malloc((n ? (size_t)n : 1) * sizeof *members);
-    const unsigned char **msgs = malloc((n ? (size_t)n : 1) * sizeof *msgs);
-    size_t *lens = malloc((n ? (size_t)n : 1) * sizeof *lens);
-    unsigned char(*group_sigs)[64] = malloc((n ? (size_t)n : 1) * sizeof *group_sigs);
+    size_t cap = n > 0 ? (size_t)n : 1;
+    unsigned char(*sigs)[64] = malloc(cap * sizeof *sigs);
+    unsigned char *usable = calloc(cap, 1);
+    unsigned char *grouped = calloc(cap, 1);
+    Py_ssize_t *members = malloc(cap * sizeof *members);
+    const unsigned char **msgs = malloc(cap * sizeof *msgs);
+    size_t *lens = malloc(cap * sizeof *lens);
+    unsigned char(*group_sigs)[64] = malloc(cap * sizeof *group_sigs);
     int status = -1;
     if (!sigs || !usable || !grouped || !members || !msgs || !lens || !group_sigs) goto done;
     for (Py_ssize_t i = 0; i < n; i++)
