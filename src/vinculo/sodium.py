@@ -74,9 +74,10 @@ _ADDRESSES = tuple(ctypes.cast(function, ctypes.c_void_p).value
 
 
 def ed25519_verify_batch(items: list[tuple[bytes, bytes, str | None]]) -> list[bool]:
-    """`ed25519_verify_hex(*item)` for each (raw public key, message, signature hex) tuple, with the GIL
-    released for the whole batch when the C helper is built; signatures under one key are checked as a
-    batch there (see the module's docstring)."""
+    """A verdict for each (raw public key, message, signature hex) tuple, with the GIL released for the
+    whole batch when the C helper is built. There, signatures under one key are checked as a batch, which
+    gives `ed25519_verify_hex`'s verdict for every signature except one its own key holder built with a
+    small-order offset on purpose: a batch accepts that (cofactored equation, `_ed25519/batch.c`)."""
     if _verify_batch is not None:
         return _verify_batch.verify(*_ADDRESSES, items)
     return [ed25519_verify_hex(*item) for item in items]  # pragma: no cover - no C helper
