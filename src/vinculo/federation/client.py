@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ssl
+import time
 from dataclasses import dataclass
 
 import httpx
 import orjson
+
+from vinculo.federation.limits import PullLimits, pull_limits
 
 TAXII = "application/taxii+json;version=2.1"
 
@@ -34,15 +37,21 @@ def _tls_for(url: str) -> ssl.SSLContext | bool:
 
 
 class TaxiiClient:
+    """Every response is streamed and refused as soon as it passes `limits.max_page_bytes`, a read waits at
+    most `limits.read_timeout`, and nothing is read past `deadline` (a `time.monotonic()` value, when set)."""
+
     def __init__(self, discovery_url: str, token: str | None = None, user: str | None = None,
-                 password: str | None = None, timeout: float = 120):
+                 password: str | None = None, timeout: float = 120, limits: PullLimits | None = None):
         auth = (user, password) if user is not None else None
         headers = {"Accept": TAXII}
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        self.limits = limits or pull_limits()
+        self.deadline: float | None = None
         self.discovery_url = discovery_url if discovery_url.endswith("/") else discovery_url + "/"
-        self.http = httpx.Client(headers=headers, auth=auth, timeout=timeout,
-                                 verify=_tls_for(self.discovery_url))
+        self.http = httpx.Client(headers=headers, auth=auth, verify=_tls_for(self.discovery_url),
+                                 timeout=httpx.Timeout(timeout, connect=self.limits.connect_timeout,
+                                                       read=min(timeout, self.limits.read_timeout)))
 
     def close(self) -> None:
         self.http.close()
@@ -53,31 +62,68 @@ class TaxiiClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _past_deadline(self, url: str) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise TaxiiClientError(f"{url}: the pull ran past its deadline of {self.limits.deadline:g} s "
+                                   "(VINCULO_PULL_DEADLINE)")
+
+    def _read(self, url: str, r: httpx.Response) -> bytes:
+        """The body of `r`, read chunk by chunk and refused once it is larger than a page may be."""
+        most = self.limits.max_page_bytes
+        declared = r.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > most:
+            raise TaxiiClientError(f"{url}: the response is {int(declared):,} bytes, more than {most:,} "
+                                   "(VINCULO_PULL_MAX_PAGE_BYTES)")
+        body = bytearray()
+        for chunk in r.iter_bytes():
+            body += chunk
+            if len(body) > most:
+                raise TaxiiClientError(f"{url}: the response passed {most:,} bytes (VINCULO_PULL_MAX_PAGE_BYTES)")
+            self._past_deadline(url)
+        return bytes(body)
+
     def _get(self, url: str, params: dict | None = None) -> httpx.Response:
+        self._past_deadline(url)
         try:
-            r = self.http.get(url, params=params)
+            with self.http.stream("GET", url, params=params) as streamed:
+                content = self._read(url, streamed)
         except httpx.HTTPError as exc:
             raise TaxiiClientError(f"{url}: {type(exc).__name__}: {exc}") from None
+        # Decoded already: a response that no longer says how it was encoded on the wire.
+        headers = [(k, v) for k, v in streamed.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        r = httpx.Response(streamed.status_code, headers=headers, content=content, request=streamed.request)
         if r.status_code != 200:
             try:
                 detail = r.json().get("description") or r.json().get("title") or r.text
-            except ValueError:
-                detail = r.text[:200]
-            raise TaxiiClientError(f"{url}: HTTP {r.status_code}: {detail}", r.status_code)
+            except (ValueError, AttributeError):  # not JSON, or JSON that is not an object
+                detail = r.text
+            raise TaxiiClientError(f"{url}: HTTP {r.status_code}: {str(detail)[:200]}", r.status_code)
         return r
 
+    def _json(self, url: str, params: dict | None = None) -> dict:
+        try:
+            body = orjson.loads(self._get(url, params).content)
+        except orjson.JSONDecodeError as exc:
+            raise TaxiiClientError(f"{url}: not JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise TaxiiClientError(f"{url}: not a JSON object")
+        return body
+
     def discover(self) -> dict:
-        return self._get(self.discovery_url).json()
+        return self._json(self.discovery_url)
 
     def api_root(self) -> str:
         d = self.discover()
-        root = d.get("default") or (d.get("api_roots") or [None])[0]
-        if not root:
+        roots = d.get("api_roots")
+        root = d.get("default") or (roots[0] if isinstance(roots, list) and roots else None)
+        if not isinstance(root, str) or not root or len(root) > 2000:
             raise TaxiiClientError(f"{self.discovery_url}: no API root")
         return root if root.endswith("/") else root + "/"
 
     def collections(self, api_root: str) -> list[dict]:
-        return self._get(api_root + "collections/").json().get("collections", [])
+        found = self._json(api_root + "collections/").get("collections", [])
+        return [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
 
     def fetch_objects(self, api_root: str, collection_id: str, next_token: str | None = None,
                       limit: int = 500, added_after: str | None = None) -> httpx.Response:

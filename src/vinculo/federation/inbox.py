@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -15,13 +16,14 @@ from sqlalchemy import delete, select
 from vinculo.audit.events import AuditEvent
 from vinculo.audit.merkle import CompactRange, leaf_hash
 from vinculo.canonical import canonical_json
+from vinculo.federation.limits import PullLimits, pull_limits
 from vinculo.federation.signing import raw_public, verify_many
 from vinculo.federation.stix_map import StixMappingError, from_stix
 from vinculo.jsontext import json_text
 from vinculo.node.context import Node
 from vinculo.node.keys import public_from_hex
 from vinculo.records import repository as repo
-from vinculo.records.model import ID_RE, format_ts, utcnow
+from vinculo.records.model import ID_RE, RecordInvalid, format_ts, utcnow, validate_body
 from vinculo.records.repository import parse_markings
 from vinculo.records.types import BODY_TYPES
 from vinculo.sharing import service as sharing
@@ -38,11 +40,25 @@ class PageResult:
     updated: int = 0
     retracted: int = 0
     unchanged: int = 0
-    rejected: list[tuple[str, str]] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # the first `max_reasons` (id, reason)
+    rejected_count: int = 0  # all of them
 
 
 class Rejected(Exception):
     pass
+
+
+def reject(into: PageResult | CheckedPage, rid: object, reason: object, limits: PullLimits) -> None:
+    """Count a rejected object; keep its id and reason, clipped, only among the first `max_reasons`."""
+    into.rejected_count += 1
+    if len(into.rejected) < limits.max_reasons:
+        into.rejected.append((limits.clip(rid), limits.clip(reason)))
+
+
+_DOCUMENT_KEYS = frozenset(("id", "type", "origin", "version", "created", "modified", "revoked", "markings",
+                            "body"))
+_TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$")
+_MAX_VERSION = 2**53 - 1  # RFC 8785 numbers; a larger one would not survive canonical JSON
 
 
 @lru_cache(maxsize=256)
@@ -68,11 +84,15 @@ def _check(obj: dict, partner: str, keys: dict, relay: frozenset[str]) -> tuple[
     m = ID_RE.match(rid)
     if not m or m.group("type") != doc.get("type") or doc.get("type") not in BODY_TYPES:
         raise Rejected(f"{rid or obj.get('id')}: not a valid record id/type")
-    if not isinstance(doc.get("version"), int) or doc["version"] < 1 or not isinstance(doc.get("body"), dict):
+    if doc.keys() != _DOCUMENT_KEYS:
+        raise Rejected(f"{rid}: the document's fields are not {', '.join(sorted(_DOCUMENT_KEYS))}")
+    if type(doc["version"]) is not int or not 1 <= doc["version"] <= _MAX_VERSION \
+            or not isinstance(doc["body"], dict):
         raise Rejected(f"{rid}: bad version or body")
-    if not all(type(doc.get(k)) is str for k in ("origin", "created", "modified")) \
-            or type(doc.get("revoked")) is not bool:
+    if not all(type(doc[k]) is str for k in ("origin", "created", "modified")) or type(doc["revoked"]) is not bool:
         raise Rejected(f"{rid}: bad origin, timestamps or revoked flag")
+    if not (_TS_RE.match(doc["created"]) and _TS_RE.match(doc["modified"])):
+        raise Rejected(f"{rid}: created and modified must be RFC 3339 times")
     markings = doc.get("markings")
     try:
         parse_markings(orjson.dumps(markings, option=orjson.OPT_SORT_KEYS).decode())
@@ -82,6 +102,11 @@ def _check(obj: dict, partner: str, keys: dict, relay: frozenset[str]) -> tuple[
         raise Rejected(f"{rid}: markings must state tlp and handling")
     origin = doc.get("origin")
     tombstone = bool(doc.get("revoked")) and not doc["body"]
+    if not tombstone:  # the same typed model and limits as a local create or import
+        try:
+            validate_body(doc["type"], doc["body"])
+        except RecordInvalid as exc:
+            raise Rejected(f"{rid}: {exc}") from None
     if tombstone:
         expected_signer = partner  # the serving node tells its holders to drop what it gave them
         if origin != partner and origin not in relay:
@@ -117,6 +142,8 @@ class CheckedPage:
     candidates: list = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     rows: list[tuple[bytes, tuple]] | None = None  # `_prepared` for every candidate, once `prepare` ran
+    limits: PullLimits = field(default_factory=pull_limits)
+    rejected_count: int = 0
 
     def items(self) -> list[tuple[bytes, bytes, str]]:
         """What remains to verify: (pinned key, canonical bytes, signature) for every candidate."""
@@ -133,27 +160,32 @@ def _trust(conn, partner: str) -> tuple[dict[str, bytes], frozenset[str]]:  # no
     return _keys(conn), frozenset(mine.relay_origins) if mine else frozenset()
 
 
-def _checked(objects: list, partner: str, trust: tuple[dict[str, bytes], frozenset[str]]) -> CheckedPage:
-    page = CheckedPage(objects, trust)
+def _checked(objects: list, partner: str, trust: tuple[dict[str, bytes], frozenset[str]],
+             limits: PullLimits) -> CheckedPage:
+    """Each object on its own: one that fails any check, or that a check cannot even read (an integer
+    past 2^53, a nesting too deep to canonicalise...), is rejected and the rest of the page goes on."""
+    page = CheckedPage(objects, trust, limits=limits)
     for obj in objects:
         try:
             page.candidates.append(_check(obj, partner, *trust))
-        except Rejected as exc:
-            page.rejected.append((str(obj.get("id", "?") if isinstance(obj, dict) else "?"), str(exc)))
+        except Exception as exc:  # noqa: BLE001 - whatever an object does, it is that object's rejection
+            reason = str(exc) if isinstance(exc, Rejected) else f"{type(exc).__name__}: {exc}"
+            reject(page, obj.get("id", "?") if isinstance(obj, dict) else "?", reason, limits)
     return page
 
 
-def check_page(node: Node, partner: str, objects: list) -> CheckedPage:
+def check_page(node: Node, partner: str, objects: list, limits: PullLimits | None = None) -> CheckedPage:
     """Check a page against the keys and agreement as they are now; `store_page` stores it if they
     have not changed meanwhile. Between the two, the signatures can be verified elsewhere."""
     with node.engine.connect() as conn:
         trust = _trust(conn, partner)
-    return _checked(objects, partner, trust)
+    return _checked(objects, partner, trust, limits or pull_limits())
 
 
-def apply_page(node: Node, partner: str, objects: list[dict], cursor: str | None) -> PageResult:
+def apply_page(node: Node, partner: str, objects: list[dict], cursor: str | None,
+               limits: PullLimits | None = None) -> PageResult:
     """Check, verify and store a page, and move the cursor to `cursor`."""
-    page = check_page(node, partner, objects)
+    page = check_page(node, partner, objects, limits)
     return store_page(node, partner, page, verify_many(page.items()), cursor)
 
 
@@ -168,21 +200,22 @@ def store_page(node: Node, partner: str, page: CheckedPage, verdicts: list[bool]
         lock_node_state(conn)  # before sync_state: receipts may be sent meanwhile (see store.feed)
         trust = _trust(conn, partner)
         if trust != page.trust:
-            page = _checked(page.objects, partner, trust)
+            page = _checked(page.objects, partner, trust, page.limits)
             verdicts = verify_many(page.items())
         prepared = page.rows
         staged: list[tuple[bytes, tuple]] = []
         applied: list[list] = []
         purged: list[list] = []
         in_page: set[str] = set()
-        result.rejected += page.rejected
+        limits = page.limits
+        result.rejected, result.rejected_count = list(page.rejected), page.rejected_count
         checked = []
         for i, ((doc, sig, tombstone, data, _key, signer), ok) in enumerate(zip(page.candidates, verdicts, strict=True)):
             if ok:
                 checked.append((doc, sig, tombstone, data, i))
             else:
-                result.rejected.append((doc["id"], f"{doc['id']}: signature does not verify against {signer}'s "
-                                                   "pinned key"))
+                reject(result, doc["id"], f"{doc['id']}: signature does not verify against {signer}'s pinned key",
+                       limits)
         held = repo.current_many(conn, [doc["id"] for doc, _, _, _, _ in checked])
         for doc, signature, tombstone, data, i in checked:
             if doc["id"] in in_page:  # the feed serves current versions only; a repeat is a replay
@@ -190,7 +223,7 @@ def store_page(node: Node, partner: str, page: CheckedPage, verdicts: list[bool]
                 continue
             current = held.get(doc["id"])
             if current is not None and current.origin != doc["origin"]:
-                result.rejected.append((doc["id"], f"{doc['id']} is held from origin {current.origin}"))
+                reject(result, doc["id"], f"{doc['id']} is held from origin {current.origin}", limits)
                 continue
             if tombstone:
                 if current is None or (current.revoked and not current.body):
@@ -225,9 +258,10 @@ def store_page(node: Node, partner: str, page: CheckedPage, verdicts: list[bool]
         upsert(conn, sync_state, [{"partner": partner, "cursor": cursor, "receipts_seq": 0, "last_run": now,
                                    "last_result": json.dumps(result.__dict__)}],
                ["partner"], ["cursor", "last_run", "last_result"])
-        if staged or result.rejected:
+        if staged or result.rejected_count:  # rejections: their count and the first few reasons, clipped
             uow.audit(AuditEvent(f"partner:{partner}", "receive", f"partner:{partner}", {
-                "partner": partner, "objects": applied, "rejected": result.rejected, "cursor": cursor,
+                "partner": partner, "objects": applied, "rejected": result.rejected,
+                "rejected_count": result.rejected_count, "cursor": cursor,
                 "first_seq": first, "last_seq": first + len(staged) - 1 if staged else None, "root": root,
                 "purged": purged}))
         uow.commit()

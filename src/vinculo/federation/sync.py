@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from vinculo.audit.events import AuditEvent
 from vinculo.collector import fewer_collections
 from vinculo.federation import inbox
 from vinculo.federation.client import Envelope, TaxiiClient, TaxiiClientError
+from vinculo.federation.limits import PullLimits, pull_limits
 from vinculo.federation.partners import partner_row, pull_credential
 from vinculo.federation.signing import verify_later
 from vinculo.federation.stix_defs import collection_id
@@ -28,12 +31,17 @@ from vinculo.store.feed import lock_node_state
 from vinculo.store.tables import record_versions as rv
 from vinculo.store.tables_federation import sync_state
 
+log = logging.getLogger("vinculo.sync")
 FIRST_PAGE = 500  # then doubling up to the page size (measured at N = 2,000: 125 and 250 start slower)
 EARLY_RECEIPTS = 5_000  # stored versions waiting for receipts that start sending them during a pull
 
 
 class SyncError(Exception):
     pass
+
+
+class SyncLimited(SyncError):
+    """The pull stopped at one of its limits; what it stored is kept, the next run resumes after it."""
 
 
 @dataclass
@@ -44,13 +52,14 @@ class SyncReport:
     updated: int = 0
     retracted: int = 0
     unchanged: int = 0
-    rejected: list[tuple[str, str]] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # the first `max_reasons`
     receipts_sent: int = 0
     cursor: str | None = None
+    rejected_count: int = 0
 
     def line(self) -> str:
         return (f"{self.partner}: {self.new} new, {self.updated} updated, {self.retracted} retracted, "
-                f"{self.unchanged} unchanged, {len(self.rejected)} rejected ({self.pages} pages)")
+                f"{self.unchanged} unchanged, {self.rejected_count} rejected ({self.pages} pages)")
 
 
 def _cursor(node: Node, partner: str) -> str | None:
@@ -75,6 +84,7 @@ class _Pages:
                  max_pages: int | None, depth: int = 2):
         self.client, self.root, self.collection = client, root, collection
         self.cursor, self.page_size, self.max_pages = cursor, page_size, max_pages
+        self.limited = False  # stopped at `limits.max_pages` with more to come
         self.queue: queue.Queue = queue.Queue(depth)
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._run, name="vinculo-sync-fetch", daemon=True)
@@ -103,6 +113,7 @@ class _Pages:
 
     def _run(self) -> None:
         token, pages, limit = self.cursor, 0, max(1, min(self.page_size, FIRST_PAGE))
+        limits = self.client.limits
         try:
             while not self.stopped.is_set():
                 r = self.client.fetch_objects(self.root, self.collection, token, limit)
@@ -113,7 +124,13 @@ class _Pages:
                     more, nxt, item = ("true" if env.more else "false"), env.cursor, env
                 else:
                     item = r
+                bad = limits.check_cursor(nxt)
+                if bad:  # never stored nor sent back: the page that carries it is dropped with it
+                    raise TaxiiClientError(f"{self.collection}: page {pages} ends at a cursor that cannot be "
+                                           f"kept ({bad}); the stored cursor is left as it was")
                 last = more != "true" or (self.max_pages is not None and pages >= self.max_pages)
+                if not last and pages >= limits.max_pages:
+                    self.limited = last = True
                 if not self._put((item, last)) or last:
                     return
                 token, limit = nxt or token, min(self.page_size, limit * 2)
@@ -125,26 +142,36 @@ class _Pages:
         return self.queue.qsize()
 
     def __iter__(self):  # noqa: ANN204
+        most = self.client.limits.max_page_objects
         while True:
             item, last = self.queue.get()
             if isinstance(item, Exception):
                 raise item
-            yield item if isinstance(item, Envelope) else self.client.envelope(item)
+            env = item if isinstance(item, Envelope) else self.client.envelope(item)
+            if len(env.objects) > most:
+                raise TaxiiClientError(f"{self.collection}: a page of {len(env.objects):,} objects, more than "
+                                       f"{most:,} (VINCULO_PULL_MAX_PAGE_OBJECTS); nothing of it was stored")
+            yield env
             if last:
                 return
 
 
-def pull(node: Node, partner: str, page_size: int = 500, max_pages: int | None = None) -> SyncReport:
+def pull(node: Node, partner: str, page_size: int = 500, max_pages: int | None = None,
+         limits: PullLimits | None = None) -> SyncReport:
+    """Pull within `limits` (default: `limits.pull_limits()`); past one, raise `SyncLimited` once what
+    was fetched before it is stored."""
     with fewer_collections():
-        return _pull(node, partner, page_size, max_pages)
+        return _pull(node, partner, page_size, max_pages, limits or pull_limits())
 
 
-def _pull(node: Node, partner: str, page_size: int, max_pages: int | None) -> SyncReport:
+def _pull(node: Node, partner: str, page_size: int, max_pages: int | None, limits: PullLimits) -> SyncReport:
     row = partner_row(node, partner)
     if not row.url:
         raise SyncError(f"partner {partner} has no URL")
     report = SyncReport(partner)
-    with TaxiiClient(row.url.rstrip("/") + "/taxii2/", token=pull_credential(node, partner)) as client:
+    page_size = max(1, min(page_size, limits.max_page_objects))
+    with TaxiiClient(row.url.rstrip("/") + "/taxii2/", token=pull_credential(node, partner), limits=limits) as client:
+        client.deadline = time.monotonic() + limits.deadline
         receipts = _Receipts(node, partner, row.url, client.http)
         try:
             report.cursor = _pull_all(node, partner, row.url, client, page_size, max_pages, report, receipts)
@@ -171,7 +198,7 @@ def _pull_all(node: Node, partner: str, url: str, client: TaxiiClient, page_size
             where = (root, _all_collection(client, root))
             return _pull_pages(node, partner, client, where, cursor, page_size, max_pages, report, receipts)
     except TaxiiClientError as exc:
-        raise SyncError(str(exc)) from None
+        raise SyncError(client.limits.clip(exc)) from None
 
 
 def _pull_pages(node: Node, partner: str, client: TaxiiClient, where: tuple[str, str], cursor: str | None,
@@ -195,7 +222,7 @@ def _pull_pages(node: Node, partner: str, client: TaxiiClient, where: tuple[str,
                 if pending is not None:
                     cursor = _store(node, partner, pending, verification, report, receipts)
                 raise
-            page = inbox.check_page(node, partner, env.objects)
+            page = inbox.check_page(node, partner, env.objects, client.limits)
             ticket = verification.submit(page.items())
             page.prepare()  # while its signatures are verified on other threads
             if pending is not None:
@@ -206,6 +233,9 @@ def _pull_pages(node: Node, partner: str, client: TaxiiClient, where: tuple[str,
                 pending = None
         if pending is not None:
             cursor = _store(node, partner, pending, verification, report, receipts)
+    if pages.limited:
+        raise SyncLimited(f"stopped after {report.pages:,} pages (VINCULO_PULL_MAX_PAGES) with more to come; "
+                          "what was stored is kept and the next run resumes after it")
     return cursor
 
 
@@ -216,7 +246,9 @@ def _store(node: Node, partner: str, pending: tuple[inbox.CheckedPage, str | Non
     report.pages += 1
     for name in ("new", "updated", "retracted", "unchanged"):
         setattr(report, name, getattr(report, name) + getattr(result, name))
-    report.rejected += result.rejected
+    room = page.limits.max_reasons - len(report.rejected)
+    report.rejected += result.rejected[: max(0, room)]
+    report.rejected_count += result.rejected_count
     receipts.stored(result.new + result.updated + result.retracted)
     return cursor
 
@@ -311,20 +343,31 @@ def send_receipts(node: Node, partner: str, url: str, http: httpx.Client) -> int
     return sent
 
 
-def run_all(node: Node, page_size: int = 500) -> list[SyncReport | str]:
-    """Pull from every partner with a URL and a credential; errors become lines, not crashes."""
+def run_all(node: Node, page_size: int = 500, limits: PullLimits | None = None) -> list[SyncReport | str]:
+    """Pull from every partner with a URL and a credential, each on its own: whatever one partner's pull
+    raises becomes a line and a `sync.failed` audit entry, and the next partner is pulled all the same."""
+    limits = limits or pull_limits()
     with node.engine.connect() as conn:
         partners = [p for p in sharing.list_partners(conn) if p["url"] and not p["disabled"]]
     out: list[SyncReport | str] = []
     for p in partners:
         try:
-            out.append(pull(node, p["node_id"], page_size))
-        except (SyncError, sharing.SharingError) as exc:
-            out.append(f"{p['node_id']}: {exc}")
-            with node.uow() as uow:
-                uow.audit(AuditEvent(f"node:{node.id}", "sync.failed", f"partner:{p['node_id']}", {"error": str(exc)}))
-                uow.commit()
+            out.append(pull(node, p["node_id"], page_size, limits=limits))
+        except Exception as exc:  # noqa: BLE001 - one partner's failure, whatever it is, is that partner's
+            out.append(failed(node, p["node_id"], exc, limits))
     return out
+
+
+def failed(node: Node, partner: str, exc: BaseException, limits: PullLimits) -> str:
+    """Record that pulling from `partner` failed (`sync.failed`, with the reason clipped); the line to show."""
+    expected = isinstance(exc, (SyncError, sharing.SharingError))
+    reason = limits.clip(exc if expected else f"unexpected {type(exc).__name__}: {exc}")
+    if not expected:
+        log.error("sync from %s failed", partner, exc_info=exc)
+    with node.uow() as uow:
+        uow.audit(AuditEvent(f"node:{node.id}", "sync.failed", f"partner:{partner}", {"error": reason}))
+        uow.commit()
+    return f"{partner}: {reason}"
 
 
 def status(node: Node) -> list[dict]:
