@@ -57,7 +57,7 @@ def reject(into: PageResult | CheckedPage, rid: object, reason: object, limits: 
 
 _DOCUMENT_KEYS = frozenset(("id", "type", "origin", "version", "created", "modified", "revoked", "markings",
                             "body"))
-_TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$")
+_TS_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)")
 _MAX_VERSION = 2**53 - 1  # RFC 8785 numbers; a larger one would not survive canonical JSON
 
 
@@ -91,7 +91,7 @@ def _check(obj: dict, partner: str, keys: dict, relay: frozenset[str]) -> tuple[
         raise Rejected(f"{rid}: bad version or body")
     if not all(type(doc[k]) is str for k in ("origin", "created", "modified")) or type(doc["revoked"]) is not bool:
         raise Rejected(f"{rid}: bad origin, timestamps or revoked flag")
-    if not (_TS_RE.match(doc["created"]) and _TS_RE.match(doc["modified"])):
+    if not (_TS_RE.fullmatch(doc["created"]) and _TS_RE.fullmatch(doc["modified"])):
         raise Rejected(f"{rid}: created and modified must be RFC 3339 times")
     markings = doc.get("markings")
     try:

@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass, fields, replace
 
-_CURSOR_RE = re.compile(r"^[\x21-\x7e]+$")  # visible ASCII, no spaces or control characters
+_CURSOR_RE = re.compile(r"[\x21-\x7e]+")  # visible ASCII, no spaces or control characters
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class PullLimits:
             return f"not a string but {type(cursor).__name__}"
         if len(cursor) > self.max_cursor:
             return f"{len(cursor):,} characters, more than {self.max_cursor} (VINCULO_PULL_MAX_CURSOR)"
-        if not _CURSOR_RE.match(cursor):
+        if not _CURSOR_RE.fullmatch(cursor):
             return "empty, or holds spaces, control or non-ASCII characters"
         return None
 
