@@ -20,6 +20,7 @@ from vinculo.records import repository as repo
 from vinculo.records import service
 from vinculo.records.importers.native import parse_ndjson
 from vinculo.records.importers.service import import_rows
+from vinculo.records.model import validate_body
 from vinculo.sodium import ed25519_verify_hex
 from vinculo.store.tables import audit_log
 from vinculo.store.tables import record_versions as rv
@@ -135,9 +136,9 @@ def test_a_view_with_withheld_fields_is_signed_as_it_is_served(nodes, tmp_path):
 def test_a_row_altered_in_the_database_is_rejected_by_the_partner(nodes):
     us, mx = nodes
     made = service.create_record(us, actor(us, "analyst"), "seizure", SEIZURE, {"tlp": "green"})
+    altered = validate_body("seizure", SEIZURE | {"quantity": {"amount": 1.5, "unit": "kg"}})  # still valid
     with us.engine.begin() as conn:  # someone with database access edits the quantity
-        conn.execute(update(rv).where(rv.c.id == made.id)
-                     .values(body=json.dumps(SEIZURE | {"quantity": {"amount": 1.5, "unit": "kg"}})))
+        conn.execute(update(rv).where(rv.c.id == made.id).values(body=json.dumps(altered)))
     with pair(us, mx, us_terms=TERMS):
         report = sync.pull(mx, us.id)
     assert report.new == 0 and len(report.rejected) == 1

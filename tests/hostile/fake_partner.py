@@ -9,6 +9,7 @@ with a pause between them): they are sent without a Content-Length and end when 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import threading
 import time
@@ -16,6 +17,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 from urllib.parse import parse_qs, urlparse
 
 import orjson
@@ -24,11 +26,12 @@ from vinculo.federation import partners
 from vinculo.federation.signing import sign_bytes, sign_document
 from vinculo.federation.stix_map import to_stix
 from vinculo.node.keys import generate, public_hex
-from vinculo.records.model import format_ts, version_document
+from vinculo.records.model import format_ts, validate_body, version_document
+from vinculo.sharing.markings import TLP, Markings
 
-SEIZURE = {"date": "2025-06-01", "country": "MX", "substance": "fentanyl", "quantity": {"amount": 2.5, "unit": "kg"},
-           "form": "pill"}
-MARKINGS = {"tlp": "green", "handling": "H0"}
+SEIZURE = validate_body("seizure", {"date": "2025-06-01", "country": "MX", "substance": "fentanyl",
+                                    "quantity": {"amount": 2.5, "unit": "kg"}, "form": "pill"})
+MARKINGS = Markings(tlp=TLP.GREEN).to_json()
 
 
 @dataclass
@@ -60,7 +63,7 @@ class FakePartner:
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
                                        daemon=True)
 
-    def __enter__(self) -> FakePartner:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
@@ -68,16 +71,24 @@ class FakePartner:
         self.server.shutdown()
         self.server.server_close()
 
-    def register(self, node) -> None:  # noqa: ANN001
+    def register(self, node) -> None:
         """Make `node` know this partner: its pinned key, its URL and the credential it issued us."""
         partners.add_partner(node, self.node_id, f"Fake {self.node_id}", public_hex(self.key), self.url, "MX")
         partners.store_pull_credential(node, self.node_id, partners.PREFIX + "fake-credential")
 
     def document(self, body: dict | None = None, rtype: str = "seizure", version: int = 1,
-                 rid: str | None = None) -> dict:
+                 rid: str | None = None, normal: bool = True) -> dict:
+        """A version document from this partner; its body normalised as a node stores it, if it is valid."""
+        if body is None:
+            body = SEIZURE
+        elif normal:
+            try:
+                body = validate_body(rtype, body)
+            except ValueError:
+                pass  # an invalid body goes as it is: the point of the test
         now = format_ts(dt.datetime.now(dt.UTC))
         return version_document(rid or f"{rtype}--{uuid.uuid4()}", rtype, self.node_id, version, now, now, False,
-                                dict(MARKINGS), SEIZURE if body is None else body)
+                                dict(MARKINGS), copy.deepcopy(body))
 
     def signed(self, doc: dict | None = None, **kw: object) -> dict:
         """A STIX object carrying `doc` (default: a valid seizure), signed by this partner."""
@@ -166,25 +177,25 @@ def nested(depth: int) -> dict:
     return value
 
 
-def events(node, action: str) -> list[dict]:  # noqa: ANN001
+def events(node, action: str) -> list[dict]:
     """The details of `node`'s audit entries with `action`, oldest first."""
-    from vinculo.audit.service import entries  # noqa: PLC0415
+    from vinculo.audit.service import entries
 
     with node.engine.connect() as conn:
         return [e["detail"] for e in entries(conn, action=action, limit=10_000)]
 
 
-def stored_ids(node) -> set[str]:  # noqa: ANN001
-    from sqlalchemy import select  # noqa: PLC0415
+def stored_ids(node) -> set[str]:
+    from sqlalchemy import select
 
-    from vinculo.store.tables import record_versions as rv  # noqa: PLC0415
+    from vinculo.store.tables import record_versions as rv
 
     with node.engine.connect() as conn:
         return set(conn.execute(select(rv.c.id).where(rv.c.origin != node.id)).scalars())
 
 
-def state(node, partner: str) -> dict | None:  # noqa: ANN001
+def state(node, partner: str) -> dict | None:
     """The partner's sync_state row (cursor, last_result...), or None before any page was stored."""
-    from vinculo.federation import sync  # noqa: PLC0415
+    from vinculo.federation import sync
 
     return next((s for s in sync.status(node) if s["partner"] == partner), None)

@@ -5,24 +5,24 @@ import pytest
 from fake_partner import FakePartner, Reply, drip, endless, events, padded, page, state, stored_ids
 
 from vinculo.federation import sync
-from vinculo.federation.stix_map import from_stix
 from vinculo.federation.limits import pull_limits
+from vinculo.federation.stix_map import from_stix
 
 
-def test_an_endless_next_chain_stops_at_the_page_limit_and_the_next_run_resumes(node):
+def test_an_endless_next_chain_stops_at_the_page_limit_and_the_next_run_resumes(node, monkeypatch):
     with FakePartner(serve=endless(stop_after=500)) as fake:
         fake.register(node)
-        limits = pull_limits(max_pages=20)
-        with pytest.raises(sync.SyncLimited, match="stopped after 20 pages"):
-            sync.pull(node, fake.node_id, limits=limits)
+        monkeypatch.setenv("VINCULO_PULL_MAX_PAGES", "20")
+        with pytest.raises(sync.SyncError, match="stopped after 20 pages"):
+            sync.pull(node, fake.node_id)
         assert len(fake.requests) == 20 and state(node, fake.node_id)["cursor"] == "20"
-        out = sync.run_all(node, limits=limits)
+        out = sync.run_all(node)
         assert len(fake.requests) == 40 and fake.requests[20][0] == "20"  # resumed where it stopped
         assert out == [f"{fake.node_id}: " + events(node, "sync.failed")[-1]["error"]]
         assert "VINCULO_PULL_MAX_PAGES" in out[0]
 
 
-def test_a_huge_next_is_never_stored_and_the_pull_works_again_once_the_partner_is_fixed(node):
+def test_a_huge_next_is_never_stored_and_the_pull_works_again_once_the_partner_is_fixed(node, monkeypatch):
     with FakePartner() as fake:
         fake.register(node)
         good = [fake.signed() for _ in range(3)]
@@ -40,7 +40,7 @@ def test_a_huge_next_is_never_stored_and_the_pull_works_again_once_the_partner_i
 
 @pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("bad", ["", "a b", "é", "x\n", 12])
-def test_a_cursor_of_the_wrong_shape_is_refused(node, bad):
+def test_a_cursor_of_the_wrong_shape_is_refused(node, bad, monkeypatch):
     with FakePartner(serve=lambda _t, _l: page([], next_token=bad)) as fake:  # type: ignore[arg-type]
         fake.register(node)
         with pytest.raises(sync.SyncError, match="cannot be kept"):
@@ -52,49 +52,54 @@ def doc_id(obj: dict) -> str:
     return from_stix(obj)[0]["id"]
 
 
-def test_a_body_larger_than_a_page_may_be_is_refused_while_it_streams_in(node):
+def test_a_body_larger_than_a_page_may_be_is_refused_while_it_streams_in(node, monkeypatch):
     total = 40 * 1024 * 1024
     with FakePartner(serve=lambda _t, _l: Reply(padded(total))) as fake:
         fake.register(node)
+        monkeypatch.setenv("VINCULO_PULL_MAX_PAGE_BYTES", "1048576")
         with pytest.raises(sync.SyncError, match="passed 1,048,576 bytes"):
-            sync.pull(node, fake.node_id, limits=pull_limits(max_page_bytes=1024 * 1024))
+            sync.pull(node, fake.node_id)
         assert fake.sent < total // 2  # the client hung up long before the end: never all in memory
 
 
-def test_a_body_announced_too_large_is_refused_before_it_is_read(node):
+def test_a_body_announced_too_large_is_refused_before_it_is_read(node, monkeypatch):
     with FakePartner(serve=lambda _t, _l: Reply(padded(8 * 1024 * 1024), length=8 * 1024 * 1024)) as fake:
         fake.register(node)
+        monkeypatch.setenv("VINCULO_PULL_MAX_PAGE_BYTES", "1048576")
         with pytest.raises(sync.SyncError, match="8,388,608 bytes, more than 1,048,576"):
-            sync.pull(node, fake.node_id, limits=pull_limits(max_page_bytes=1024 * 1024))
+            sync.pull(node, fake.node_id)
 
 
-def test_a_page_with_more_objects_than_allowed_is_refused_whole(node):
+def test_a_page_with_more_objects_than_allowed_is_refused_whole(node, monkeypatch):
     with FakePartner() as fake:
         fake.register(node)
         objs = [fake.signed() for _ in range(30)]
         fake.serve = lambda _t, _l: page(objs, next_token="1")
+        monkeypatch.setenv("VINCULO_PULL_MAX_PAGE_OBJECTS", "25")
         with pytest.raises(sync.SyncError, match="a page of 30 objects, more than 25"):
-            sync.pull(node, fake.node_id, limits=pull_limits(max_page_objects=25))
+            sync.pull(node, fake.node_id)
         assert stored_ids(node) == set() and state(node, fake.node_id) is None
 
 
-def test_a_slow_drip_body_ends_at_the_pulls_deadline(node):
+def test_a_slow_drip_body_ends_at_the_pulls_deadline(node, monkeypatch):
     body = page([], next_token="1").body
     with FakePartner(serve=lambda _t, _l: drip(b" " * 400 + body, every=0.05)) as fake:  # 20 s in all
         fake.register(node)
+        monkeypatch.setenv("VINCULO_PULL_DEADLINE", "1")
         with pytest.raises(sync.SyncError, match="past its deadline of 1 s"):
-            sync.pull(node, fake.node_id, limits=pull_limits(deadline=1))
+            sync.pull(node, fake.node_id)
         assert fake.sent < 400 and state(node, fake.node_id) is None
 
 
-def test_a_partner_that_goes_silent_ends_at_the_read_timeout(node):
+def test_a_partner_that_goes_silent_ends_at_the_read_timeout(node, monkeypatch):
     def silent(_t, _l):
         return Reply(iter([b'{"objects": [', b"]}"]), pause=30)  # one chunk, then nothing for 30 s
 
     with FakePartner(serve=silent) as fake:
         fake.register(node)
+        monkeypatch.setenv("VINCULO_PULL_READ_TIMEOUT", "0.5")
         with pytest.raises(sync.SyncError, match="ReadTimeout"):
-            sync.pull(node, fake.node_id, limits=pull_limits(read_timeout=0.5))
+            sync.pull(node, fake.node_id)
 
 
 def test_limits_come_from_the_environment(monkeypatch):

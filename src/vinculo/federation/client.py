@@ -56,7 +56,7 @@ class TaxiiClient:
     def close(self) -> None:
         self.http.close()
 
-    def __enter__(self) -> "TaxiiClient":
+    def __enter__(self) -> TaxiiClient:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import orjson
+from pydantic import ValidationError
 from sqlalchemy import delete, select
 
 from vinculo.audit.events import AuditEvent
@@ -23,7 +24,7 @@ from vinculo.jsontext import json_text
 from vinculo.node.context import Node
 from vinculo.node.keys import public_from_hex
 from vinculo.records import repository as repo
-from vinculo.records.model import ID_RE, RecordInvalid, format_ts, utcnow, validate_body
+from vinculo.records.model import ID_RE, format_ts, utcnow
 from vinculo.records.repository import parse_markings
 from vinculo.records.types import BODY_TYPES
 from vinculo.sharing import service as sharing
@@ -67,7 +68,7 @@ def _raw_key(public_key_hex: str) -> bytes:
     return raw_public(public_from_hex(public_key_hex))
 
 
-def _keys(conn) -> dict[str, bytes]:  # noqa: ANN001
+def _keys(conn) -> dict[str, bytes]:
     return {r.node_id: _raw_key(r.public_key)
             for r in conn.execute(select(partners.c.node_id, partners.c.public_key).where(partners.c.disabled.is_(False)))}
 
@@ -95,18 +96,19 @@ def _check(obj: dict, partner: str, keys: dict, relay: frozenset[str]) -> tuple[
         raise Rejected(f"{rid}: created and modified must be RFC 3339 times")
     markings = doc.get("markings")
     try:
-        parse_markings(orjson.dumps(markings, option=orjson.OPT_SORT_KEYS).decode())
+        parsed = parse_markings(orjson.dumps(markings, option=orjson.OPT_SORT_KEYS).decode())
     except (ValueError, TypeError):
         raise Rejected(f"{rid}: bad markings") from None
     if type(markings.get("tlp")) is not str or type(markings.get("handling")) is not str:
         raise Rejected(f"{rid}: markings must state tlp and handling")
+    if parsed.to_json() != markings:  # read back, the record would no longer verify as it was signed
+        raise Rejected(f"{rid}: markings not in their normal form (every field, as this node writes them)")
     origin = doc.get("origin")
     tombstone = bool(doc.get("revoked")) and not doc["body"]
-    if not tombstone:  # the same typed model and limits as a local create or import
-        try:
-            validate_body(doc["type"], doc["body"])
-        except RecordInvalid as exc:
-            raise Rejected(f"{rid}: {exc}") from None
+    if not tombstone:
+        problem = body_problem(doc["type"], doc["body"])
+        if problem:
+            raise Rejected(f"{rid}: {problem}")
     if tombstone:
         expected_signer = partner  # the serving node tells its holders to drop what it gave them
         if origin != partner and origin not in relay:
@@ -133,6 +135,34 @@ def _prepared(doc: dict, signature: str, data: bytes) -> tuple[bytes, tuple]:
     return leaf_hash(digest), values[:-1]
 
 
+# Fields a released view may not lack even where the partner's agreement withholds fields: without them the
+# record is not about anything.
+STRUCTURAL = {"note": {"about_refs"}, "relationship": {"relationship_type", "source_ref", "target_ref"}}
+
+
+def body_problem(rtype: str, body: dict) -> str | None:
+    """Why a received body may not be stored, or None: it must pass the same typed model and limits as a
+    local create or import (`records.types`), and every field it has must be in the normal form a node
+    stores (a country as its code, a quantity with its kg). A released view may lack fields its sender's
+    agreement withholds from us, required ones too, but not the `STRUCTURAL` ones."""
+    model = BODY_TYPES[rtype]
+    try:
+        normal = model.model_validate(body).model_dump(mode="json", exclude_none=True)
+    except ValidationError as exc:
+        errors = [e for e in exc.errors() if e["type"] != "missing"
+                  or (len(e["loc"]) == 1 and e["loc"][0] in STRUCTURAL.get(rtype, ()))]
+        if errors:  # a view missing withheld fields cannot be normalised: the other fields were judged
+            return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: "
+                             f"{e['msg'].removeprefix('Value error, ')}" for e in errors[:5])
+        return None
+    if any(normal.get(k, _ABSENT) != v for k, v in body.items()):
+        return "body not in its normal form (as a local create would store it)"
+    return None
+
+
+_ABSENT = object()
+
+
 @dataclass
 class CheckedPage:
     """A page checked in every way but its signatures, against the trust it was checked with."""
@@ -155,7 +185,7 @@ class CheckedPage:
         self.rows = [_prepared(doc, sig, data) for doc, sig, _t, data, _key, _s in self.candidates]
 
 
-def _trust(conn, partner: str) -> tuple[dict[str, bytes], frozenset[str]]:  # noqa: ANN001
+def _trust(conn, partner: str) -> tuple[dict[str, bytes], frozenset[str]]:
     mine = sharing.current_agreement(conn, partner)
     return _keys(conn), frozenset(mine.relay_origins) if mine else frozenset()
 

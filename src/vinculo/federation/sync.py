@@ -141,7 +141,7 @@ class _Pages:
         """How many fetched pages (or a failure) wait to be taken."""
         return self.queue.qsize()
 
-    def __iter__(self):  # noqa: ANN204
+    def __iter__(self):
         most = self.client.limits.max_page_objects
         while True:
             item, last = self.queue.get()
