@@ -98,5 +98,9 @@ def test_apply_page_survives_anything_in_a_list(node):
         good = fake.signed()
         odd = [None, 1, "x", [], {}, {"extensions": 5}, {"id": 7, "extensions": {"a": {"document": []}}}, 2**80,
                {"id": "x", "extensions": {"extension-definition--x": {"document": {"id": 5}}}}]
-        result = inbox.apply_page(node, fake.node_id, [*odd, good], "c1")
+        for sig in (5, [], {"a": 1}, "zz", "00" * 64, "0" * 10_000, None):
+            obj = fake.signed()
+            next(iter(obj["extensions"].values()))["signature"] = sig
+            odd.append(obj)
+        result = inbox.apply_page(node, fake.node_id, [*odd, good], "c1")  # on main: TypeError from verifying
         assert result.new == 1 and result.rejected_count == len(odd)

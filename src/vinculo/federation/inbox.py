@@ -82,6 +82,8 @@ def _check(obj: dict, partner: str, keys: dict, relay: frozenset[str]) -> tuple[
     except StixMappingError as exc:
         raise Rejected(str(exc)) from None
     rid = str(doc.get("id", ""))
+    if signature is not None and type(signature) is not str:  # None or text: the verifiers judge the rest
+        raise Rejected(f"{rid or obj.get('id')}: the signature is not text")
     m = ID_RE.match(rid)
     if not m or m.group("type") != doc.get("type") or doc.get("type") not in BODY_TYPES:
         raise Rejected(f"{rid or obj.get('id')}: not a valid record id/type")
