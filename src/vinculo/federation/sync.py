@@ -56,6 +56,7 @@ class SyncReport:
     receipts_sent: int = 0
     cursor: str | None = None
     rejected_count: int = 0
+    seconds: float = 0.0  # wall-clock time of the pull
 
     def line(self) -> str:
         return (f"{self.partner}: {self.new} new, {self.updated} updated, {self.retracted} retracted, "
@@ -160,8 +161,11 @@ def pull(node: Node, partner: str, page_size: int = 500, max_pages: int | None =
          limits: PullLimits | None = None) -> SyncReport:
     """Pull within `limits` (default: `limits.pull_limits()`); past one, raise `SyncLimited` once what
     was fetched before it is stored."""
+    started = time.monotonic()
     with fewer_collections():
-        return _pull(node, partner, page_size, max_pages, limits or pull_limits())
+        report = _pull(node, partner, page_size, max_pages, limits or pull_limits())
+    report.seconds = time.monotonic() - started
+    return report
 
 
 def _pull(node: Node, partner: str, page_size: int, max_pages: int | None, limits: PullLimits) -> SyncReport:
