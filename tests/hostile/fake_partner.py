@@ -56,7 +56,9 @@ class FakePartner:
         self.node_id, self.key = node_id, generate()
         self.serve = serve or (lambda _next, _limit: page([]))
         self.requests: list[tuple[str | None, int]] = []  # (next, limit) of every objects request
-        self.sent = 0  # bytes of objects bodies written (until a client hung up)
+        self.sent = 0  # bytes of bodies written (until a client hung up)
+        self.receipts = 0  # receipts posts received
+        self.answer_receipts: Callable[[], Reply] = lambda: Reply(b'{"recorded": 0}')
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -105,9 +107,10 @@ def _handler(partner: FakePartner) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: object) -> None:
             pass
 
-        def do_POST(self) -> None:  # receipts: accepted and forgotten
+        def do_POST(self) -> None:  # receipts: read, counted and forgotten
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self._send(Reply(b'{"recorded": 0}'))
+            partner.receipts += 1
+            self._send(partner.answer_receipts())
 
         def do_GET(self) -> None:
             url = urlparse(self.path)

@@ -110,3 +110,15 @@ def test_limits_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("VINCULO_PULL_MAX_PAGES", "lots")
     with pytest.raises(ValueError, match="VINCULO_PULL_MAX_PAGES='lots': not a number"):
         pull_limits()
+
+
+def test_a_huge_answer_to_our_receipts_is_never_read(node):
+    total = 100 * 1024 * 1024
+    with FakePartner() as fake:
+        fake.register(node)
+        objs = [fake.signed() for _ in range(3)]
+        fake.serve = lambda _t, _l: page(objs, next_token="3")
+        fake.answer_receipts = lambda: Reply(padded(total))
+        report = sync.pull(node, fake.node_id)
+        assert report.new == 3 and report.receipts_sent == 3 and fake.receipts == 1
+        assert fake.sent < total // 2  # on main: all 100 MB read into memory
