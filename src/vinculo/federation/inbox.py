@@ -157,7 +157,7 @@ def body_problem(rtype: str, body: dict) -> str | None:
             return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: "
                              f"{e['msg'].removeprefix('Value error, ')}" for e in errors[:5])
         return None
-    if any(normal.get(k, _ABSENT) != v for k, v in body.items()):
+    if normal != body and any(normal.get(k, _ABSENT) != v for k, v in body.items()):  # fields withheld
         return "body not in its normal form (as a local create would store it)"
     return None
 
