@@ -24,8 +24,8 @@ from vinculo.node.context import Node
 from vinculo.records import repository as repo
 from vinculo.records.model import Record, format_ts, parse_ts, utcnow
 from vinculo.records.repository import parse_markings
-from vinculo.sharing import service as sharing
 from vinculo.records.types import REFERENCE_FIELDS, references
+from vinculo.sharing import service as sharing
 from vinculo.sharing.release import PartnerNode, PartnerReleases, Release
 from vinculo.store.tables import record_versions as rv
 from vinculo.store.tables_federation import holdings, withdrawals
