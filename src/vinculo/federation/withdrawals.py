@@ -4,8 +4,10 @@ each such record gets a withdrawal entry on the change feed, served as a tombsto
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
 from vinculo.records import repository as repo
 from vinculo.records.model import format_ts, utcnow
@@ -34,10 +36,38 @@ def unreleasable_holdings(conn, local_node: str, agreement: Agreement,  # noqa: 
 def withdraw_unreleasable(uow, local_node: str, agreement: Agreement, on: dt.date | None = None) -> int:  # noqa: ANN001
     """Queue a tombstone for every record `agreement.partner` holds that the new terms deny."""
     denied = unreleasable_holdings(uow.conn, local_node, agreement, on)
-    if denied:
-        first = allocate_seq(uow.conn, len(denied))
-        now = format_ts(utcnow())
-        uow.conn.execute(insert(withdrawals), [
-            {"seq": first + i, "partner": agreement.partner, "record_id": rid, "reason": reason, "created": now}
-            for i, (rid, reason) in enumerate(denied)])
+    queue_withdrawals(uow.conn, agreement.partner, denied)
     return len(denied)
+
+
+def queue_withdrawals(conn: Connection, partner: str, denied: list[tuple[str, str]]) -> None:
+    """A withdrawal entry on the change feed for each (record id, reason) in `denied`."""
+    if denied:
+        first = allocate_seq(conn, len(denied))
+        now = format_ts(utcnow())
+        conn.execute(insert(withdrawals), [
+            {"seq": first + i, "partner": partner, "record_id": rid, "reason": reason, "created": now}
+            for i, (rid, reason) in enumerate(denied)])
+
+
+@dataclass(frozen=True)
+class Withdrawals:
+    """What a change of agreement would withdraw from its partner: (record id, first reason) each."""
+
+    partner: str
+    records: list[tuple[str, str]]
+
+    @property
+    def count(self) -> int:
+        return len(self.records)
+
+    def by_type(self) -> dict[str, int]:
+        """Counts per record type, largest first."""
+        counts = Counter(rid.partition("--")[0] for rid, _ in self.records)
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def summary(self) -> str:
+        """"2,485 records from mx-fgr (2,480 seizure, 5 person)"."""
+        kinds = ", ".join(f"{n:,} {t}" for t, n in self.by_type().items())
+        noun = "record" if self.count == 1 else "records"
+        return f"{self.count:,} {noun} from {self.partner}" + (f" ({kinds})" if kinds else "")
