@@ -7,7 +7,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, and_, insert, select
 
 from vinculo.records import repository as repo
 from vinculo.records.model import format_ts, utcnow
@@ -19,13 +19,24 @@ from vinculo.store.tables_federation import holdings, withdrawals
 
 def unreleasable_holdings(conn, local_node: str, agreement: Agreement,  # noqa: ANN001
                           on: dt.date | None = None) -> list[tuple[str, str]]:
-    """(record id, first reason) of every record `agreement.partner` holds that `agreement` would deny."""
-    audience = PartnerNode(agreement.partner, local_node, agreement, on or utcnow().date())
-    held = conn.execute(select(holdings.c.record_id).where(holdings.c.partner == agreement.partner,
-                                                           holdings.c.withdrawn.is_(False))).scalars().all()
+    """(record id, first reason) of every record `agreement.partner` holds that `agreement` would deny,
+    `release()` deciding. A record whose withdrawal is already queued (since it was last sent) is not
+    counted again: the partner will drop it at its next sync whatever the new terms say."""
+    partner = agreement.partner
+    audience = PartnerNode(partner, local_node, agreement, on or utcnow().date())
+    held = conn.execute(select(holdings.c.record_id).where(holdings.c.partner == partner,
+                                                           holdings.c.withdrawn.is_(False))
+                        .order_by(holdings.c.record_id)).scalars().all()
+    pending = set(conn.execute(
+        select(withdrawals.c.record_id).join(holdings, and_(holdings.c.partner == withdrawals.c.partner,
+                                                            holdings.c.record_id == withdrawals.c.record_id))
+        .where(withdrawals.c.partner == partner, holdings.c.withdrawn.is_(False),
+               withdrawals.c.created >= holdings.c.updated)).scalars())
+    held = [rid for rid in held if rid not in pending]
+    records = repo.current_many(conn, held)
     denied = []
     for record_id in held:
-        record = repo.current(conn, record_id)
+        record = records.get(record_id)
         if record is not None:
             decision = release(record, audience)
             if not decision.allowed:
