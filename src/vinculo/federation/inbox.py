@@ -26,6 +26,7 @@ from vinculo.records.repository import parse_markings
 from vinculo.records.types import BODY_TYPES
 from vinculo.sharing import service as sharing
 from vinculo.store.feed import allocate_seq, lock_node_state
+from vinculo.store.purge import after_purge
 from vinculo.store.tables import partners
 from vinculo.store.tables import record_versions as rv
 from vinculo.store.tables_federation import received_pages, sync_state
@@ -233,4 +234,6 @@ def store_page(node: Node, partner: str, page: CheckedPage, verdicts: list[bool]
                 "first_seq": first, "last_seq": first + len(staged) - 1 if staged else None, "root": root,
                 "purged": purged}))
         uow.commit()
+    if purged:
+        after_purge(node.engine, [rv.name])  # the dropped content, off the disk too (store.purge)
     return result
