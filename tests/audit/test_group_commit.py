@@ -81,7 +81,7 @@ def test_a_failed_batch_fails_every_request_in_it(node):
     assert writer.batches == 0
 
 
-class _log_head_locked:  # noqa: N801 - used as a context manager
+class _log_head_locked:
     """Hold the audit log's head as a writer would: SQLite's write lock, PostgreSQL's node_state row."""
 
     def __init__(self, node):

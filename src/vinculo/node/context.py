@@ -48,7 +48,7 @@ class Node:
     def audit_writer(self) -> AuditWriter:
         return AuditWriter(self.engine, self._append_audit)
 
-    def _append_audit(self, conn, events: list) -> None:  # noqa: ANN001
+    def _append_audit(self, conn, events: list) -> None:
         audit.append(conn, self.id, self.key, events)
 
 

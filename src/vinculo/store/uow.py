@@ -8,7 +8,7 @@ lock, any other write in it is refused, and its entries go to the node's group-c
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Connection, Engine, event
 
@@ -32,7 +32,7 @@ class UnitOfWork:
         self.pending_audit: list[Any] = []
         self.committed = False
 
-    def __enter__(self) -> UnitOfWork:
+    def __enter__(self) -> Self:
         self.conn = self._engine.connect()
         if self.read_only:
             _guard(self._engine)
@@ -84,7 +84,7 @@ def _guard(engine: Engine) -> None:
 _READS = frozenset({"SELECT", "WITH", "PRAGMA", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "SHOW"})
 
 
-def _reads_only(conn, _cursor, statement, _params, _context, _many) -> None:  # noqa: ANN001
+def _reads_only(conn, _cursor, statement, _params, _context, _many) -> None:
     if conn.info.get(READ_ONLY):
         word = statement.lstrip()[:9].split(None, 1)[0].upper() if statement.strip() else ""
         if word not in _READS:
