@@ -187,10 +187,13 @@ def main() -> None:
 
     ratios = [b["rate"] / a["rate"] for a, b in zip(alone, beset)]
     print(f"N = {args.records:,}, page {args.page_size:,}, {args.repeat} runs of each, alternating")
-    print(f"honest pull alone: {med(alone, 'rate'):,.0f} records/s (runs: "
-          f"{', '.join(f'{a["rate"]:,.0f}' for a in alone)}); peak RSS {med(alone, 'rss_mb'):,.0f} MB")
+    def runs(values: list[dict], key: str) -> str:
+        return ", ".join(format(v[key], ",.0f") for v in values)
+
+    print(f"honest pull alone: {med(alone, 'rate'):,.0f} records/s (runs: {runs(alone, 'rate')}); "
+          f"peak RSS {med(alone, 'rss_mb'):,.0f} MB (runs: {runs(alone, 'rss_mb')})")
     print(f"honest pull with {', '.join(HOSTILE)} configured: {med(beset, 'rate'):,.0f} records/s (runs: "
-          f"{', '.join(f'{b["rate"]:,.0f}' for b in beset)}); peak RSS {med(beset, 'rss_mb'):,.0f} MB")
+          f"{runs(beset, 'rate')}); peak RSS {med(beset, 'rss_mb'):,.0f} MB (runs: {runs(beset, 'rss_mb')})")
     print(f"ratio with/without hostile partners: {statistics.median(ratios):.2f} (runs: "
           f"{', '.join(f'{x:.2f}' for x in ratios)}) (goal >= 0.8)")
     print(f"peak RSS added by the hostile partners: {med(beset, 'rss_mb') - med(alone, 'rss_mb'):+,.0f} MB "
