@@ -31,3 +31,13 @@ def test_a_partner_failing_in_every_way_stops_no_other(node, monkeypatch):
         assert failed  # reasons recorded
         assert any("HTTP 500" in e["error"] for e in events(node, "sync.failed"))
         assert any("VINCULO_PULL_MAX_PAGES" in e["error"] for e in events(node, "sync.failed"))
+
+
+def test_a_bad_limit_in_the_environment_is_a_failed_line_per_partner_not_a_crash(node, monkeypatch):
+    with FakePartner() as fake:
+        fake.register(node)
+        monkeypatch.setenv("VINCULO_PULL_DEADLINE", "-3")
+        out = sync.run_all(node)
+        assert out == [f"{fake.node_id}: VINCULO_PULL_DEADLINE='-3': must be above 0"]
+        assert events(node, "sync.failed")[-1]["error"] == "VINCULO_PULL_DEADLINE='-3': must be above 0"
+        assert fake.requests == []

@@ -48,6 +48,10 @@ class PullLimits:
         return text[: self.max_reason_chars] + f"... ({len(text):,} characters)"
 
 
+class LimitsError(ValueError):
+    """A `VINCULO_PULL_*` variable that is not a positive number."""
+
+
 ENV = {f.name: "VINCULO_PULL_" + f.name.upper() for f in fields(PullLimits)}
 
 
@@ -62,8 +66,8 @@ def pull_limits(**overrides: float) -> PullLimits:
         try:
             value = kind(raw.replace("_", ""))
         except ValueError:
-            raise ValueError(f"{ENV[f.name]}={raw!r}: not a number") from None
+            raise LimitsError(f"{ENV[f.name]}={raw!r}: not a number") from None
         if value <= 0:
-            raise ValueError(f"{ENV[f.name]}={raw!r}: must be above 0")
+            raise LimitsError(f"{ENV[f.name]}={raw!r}: must be above 0")
         found[f.name] = value
     return replace(PullLimits(), **found, **overrides)

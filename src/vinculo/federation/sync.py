@@ -20,7 +20,7 @@ from vinculo.audit.events import AuditEvent
 from vinculo.collector import fewer_collections
 from vinculo.federation import inbox
 from vinculo.federation.client import Envelope, TaxiiClient, TaxiiClientError
-from vinculo.federation.limits import PullLimits, pull_limits
+from vinculo.federation.limits import LimitsError, PullLimits, pull_limits
 from vinculo.federation.partners import partner_row, pull_credential
 from vinculo.federation.signing import verify_later
 from vinculo.federation.stix_defs import collection_id
@@ -355,21 +355,21 @@ def send_receipts(node: Node, partner: str, url: str, http: httpx.Client) -> int
 def run_all(node: Node, page_size: int = 500, limits: PullLimits | None = None) -> list[SyncReport | str]:
     """Pull from every partner with a URL and a credential, each on its own: whatever one partner's pull
     raises becomes a line and a `sync.failed` audit entry, and the next partner is pulled all the same."""
-    limits = limits or pull_limits()
     with node.engine.connect() as conn:
         partners = [p for p in sharing.list_partners(conn) if p["url"] and not p["disabled"]]
     out: list[SyncReport | str] = []
     for p in partners:
         try:
-            out.append(pull(node, p["node_id"], page_size, limits=limits))
+            out.append(pull(node, p["node_id"], page_size, limits=limits))  # a bad VINCULO_PULL_* fails each
         except Exception as exc:  # noqa: BLE001 - one partner's failure, whatever it is, is that partner's
             out.append(failed(node, p["node_id"], exc, limits))
     return out
 
 
-def failed(node: Node, partner: str, exc: BaseException, limits: PullLimits) -> str:
+def failed(node: Node, partner: str, exc: BaseException, limits: PullLimits | None = None) -> str:
     """Record that pulling from `partner` failed (`sync.failed`, with the reason clipped); the line to show."""
-    expected = isinstance(exc, (SyncError, sharing.SharingError))
+    limits = limits or PullLimits()
+    expected = isinstance(exc, (SyncError, sharing.SharingError, LimitsError))
     reason = limits.clip(exc if expected else f"unexpected {type(exc).__name__}: {exc}")
     if not expected:
         log.error("sync from %s failed", partner, exc_info=exc)
