@@ -3,8 +3,9 @@
 Federation writes the audit actions this reads: ``release`` when records leave for a partner and
 ``receive`` when a partner's record versions are stored here, both with detail ``partner`` and ``objects``
 (``[id, version, status]``); the simpler forms ``ids`` (+ ``versions``) and ``id`` (+ ``version``) are read too.
-Deconfliction writes ``psi.hit`` when a PSI run with a partner finds shared selectors and ``psi.followup``
-when a hit is followed up (detail ``partner``; see ``deconfliction.psi_service``).
+Deconfliction writes ``psi.hit`` (detail ``partner``) when a PSI run this node started with a partner ends
+with hits (``deconfliction.psi_service.approve_run``; one entry per run). ``psi.followup`` is read too, but
+nothing writes it yet (there is no follow-up action to record), so ``psi.followed_up`` stays 0 for now.
 
 Who reads what: cases and answers are released views (the read layer, ``release()`` per record). The shared
 and PSI figures come from the audit log, so only actors who may read the log get them: auditors
