@@ -10,10 +10,10 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
+from conftest import SEIZURE, actor
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SEIZURE, actor
 from vinculo.records import dashboard, service
 from vinculo.records import repository as repo
 from vinculo.records.model import Record, RecordInvalid, new_id, validate_body
@@ -32,9 +32,11 @@ markings = st.builds(
     st.sampled_from(("clear", "green", "amber", "amber+strict", "red")), st.sampled_from(("H0", "H1", "H2", "H3")))
 
 
+ABOUT = "seizure--00000000-0000-4000-8000-000000000001"
+
+
 def _note(words: list[str]) -> tuple[str, dict]:
-    return "note", {"kind": "note", "text": " ".join(words) or "nothing", "about_refs": [f"seizure--{'0' * 8}-0000"
-                                                                                       "-4000-8000-000000000001"]}
+    return "note", {"kind": "note", "text": " ".join(words) or "nothing", "about_refs": [ABOUT]}
 
 
 def _seizure(country: str, substance: str, day: int) -> tuple[str, dict]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from conftest import SEIZURE
 from servers import serving
 
-from conftest import SEIZURE
 from vinculo.accounts import service as accounts
 from vinculo.audit import service as audit
 from vinculo.records import reads, service
@@ -67,8 +67,8 @@ def test_count_is_audited_with_its_filters(node, analyst):
     assert counted[0]["detail"]["count"] == 0
 
 
-@pytest.mark.parametrize("given", [dict(text="palenque"), dict(country="MX"), dict(substance="fentanyl"),
-                                   dict(date_from="2025-01-01"), dict(date_to="2025-12-31")])
+@pytest.mark.parametrize("given", [{"text": "palenque"}, {"country": "MX"}, {"substance": "fentanyl"},
+                                   {"date_from": "2025-01-01"}, {"date_to": "2025-12-31"}])
 def test_auditor_may_not_filter_on_content(node, supervisor, auditor, given):
     """Auditors see the envelope only: a filter that reads the body is refused, naming the field."""
     _red_note(node, supervisor)
