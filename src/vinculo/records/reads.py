@@ -103,8 +103,16 @@ def read_rule(role: str) -> ReadRule:
 
 
 def visible(pairs: frozenset[Pair]) -> sa.ColumnElement:
-    """The SQL form of a set of pairs: a TLP with every handling allowed needs only the TLP column."""
+    """The SQL form of a set of pairs: nothing for every pair, two IN lists for a product of TLPs and
+    handlings (the usual shape: simple for the planner), else per TLP (one with every handling allowed needs
+    only the TLP column)."""
     all_handlings = {h.value for h in Handling}
+    all_tlps = {t.value for t in TLP}
+    tlps, handlings = {t for t, _ in pairs}, {h for _, h in pairs}
+    if pairs and pairs == {(t, h) for t in tlps for h in handlings}:
+        product = [rv.c.tlp.in_(sorted(tlps))] if tlps != all_tlps else []
+        product += [rv.c.handling.in_(sorted(handlings))] if handlings != all_handlings else []
+        return sa.and_(*product) if product else sa.true()
     terms = []
     for tlp in TLP:
         allowed = {h for t, h in pairs if t == tlp.value}
