@@ -18,10 +18,19 @@ TODAY = dt.date(2025, 6, 1)
 
 
 def extradition(node, actor, markings=None, **extra):
-    data = {"kind": "treaty_extradition", "date": "2025-01-06", "requesting_country": "US",
-            "requested_country": "MX", "requested_node": "mx-fgr", "treaty": "us-mx-1978",
-            "reference": "EXT-2025-001", "subject": "J. Doe", "charges": ["21 U.S.C. 959"],
-            "nationality": ["MX"], "death_penalty_possible": True} | extra
+    data = {
+        "kind": "treaty_extradition",
+        "date": "2025-01-06",
+        "requesting_country": "US",
+        "requested_country": "MX",
+        "requested_node": "mx-fgr",
+        "treaty": "us-mx-1978",
+        "reference": "EXT-2025-001",
+        "subject": "J. Doe",
+        "charges": ["21 U.S.C. 959"],
+        "nationality": ["MX"],
+        "death_penalty_possible": True,
+    } | extra
     return cases.open_case(node, actor, data, markings)
 
 
@@ -33,7 +42,9 @@ def test_case_view_is_the_released_view(node, analyst, monkeypatch):
     def withholding_subject(record, audience):
         decision = real(record, audience)
         if decision.allowed and record.type == "case" and getattr(audience, "role", "") == "analyst":
-            view = decision.view | {"body": {k: v for k, v in decision.view["body"].items() if k != "subject"}}
+            view = decision.view | {
+                "body": {k: v for k, v in decision.view["body"].items() if k != "subject"}
+            }
             return rel.Release(True, view, decision.reasons, ("subject",))
         return decision
 
@@ -57,16 +68,29 @@ def test_unreadable_case_is_neither_shown_nor_counted(node, analyst, supervisor)
 
 def _log(node, seizure_id):
     with node.uow() as uow:
-        audit.append(uow.conn, node.id, node.key, [
-            AuditEvent("system", "release", None, {"partner": "mx-fgr", "ids": [seizure_id], "versions": [1]}),
-            AuditEvent("system", "psi.hit", None, {"partner": "mx-fgr"})],
-            now=dt.datetime(2025, 3, 6, tzinfo=dt.UTC))
+        audit.append(
+            uow.conn,
+            node.id,
+            node.key,
+            [
+                AuditEvent(
+                    "system", "release", None, {"partner": "mx-fgr", "ids": [seizure_id], "versions": [1]}
+                ),
+                AuditEvent("system", "psi.hit", None, {"partner": "mx-fgr"}),
+            ],
+            now=dt.datetime(2025, 3, 6, tzinfo=dt.UTC),
+        )
         uow.commit()
 
 
 def test_scorecard_audit_figures_are_not_for_analysts(node, analyst, supervisor):
-    seizure = records.create_record(node, analyst, "seizure", {"date": "2025-03-01", "country": "US",
-                                                               "substance": "fentanyl"}, {"tlp": "green"})
+    seizure = records.create_record(
+        node,
+        analyst,
+        "seizure",
+        {"date": "2025-03-01", "country": "US", "substance": "fentanyl"},
+        {"tlp": "green"},
+    )
     _log(node, seizure.id)
     card = scorecard(node, analyst, "mx-fgr", "2025", TODAY)
     assert card["out"]["shared"]["records"] == 0 and card["psi"] == {"hits": 0, "followed_up": 0}
@@ -81,11 +105,20 @@ def test_scorecard_audit_figures_are_not_for_analysts(node, analyst, supervisor)
 
 def test_scorecard_shows_an_auditor_no_content(node, analyst, supervisor, auditor):
     """Auditors read the log, but a shared record's incident date is content: not in their figures."""
-    seizure = records.create_record(node, analyst, "seizure", {"date": "2025-03-01", "country": "US",
-                                                               "substance": "fentanyl"}, {"tlp": "green"})
+    seizure = records.create_record(
+        node,
+        analyst,
+        "seizure",
+        {"date": "2025-03-01", "country": "US", "substance": "fentanyl"},
+        {"tlp": "green"},
+    )
     _log(node, seizure.id)
-    assert scorecard(node, supervisor, "mx-fgr", "2025", TODAY)["out"]["shared"][
-        "median_days_incident_to_receipt"] == 5.0
+    assert (
+        scorecard(node, supervisor, "mx-fgr", "2025", TODAY)["out"]["shared"][
+            "median_days_incident_to_receipt"
+        ]
+        == 5.0
+    )
     card = scorecard(node, auditor, "mx-fgr", "2025", TODAY)
     assert card["out"]["shared"]["records"] == 1 and card["out"]["shared"]["by_tlp"] == {"green": 1}
     assert card["out"]["shared"]["median_days_incident_to_receipt"] is None

@@ -28,8 +28,12 @@ ORIGINS = ("us-dea", "mx-fgr", "co-dijin")
 T0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
 markings = st.builds(
-    lambda tlp, handling: Markings(tlp=tlp, handling=handling, handling_text="ask" if handling == "H3" else None),
-    st.sampled_from(("clear", "green", "amber", "amber+strict", "red")), st.sampled_from(("H0", "H1", "H2", "H3")))
+    lambda tlp, handling: Markings(
+        tlp=tlp, handling=handling, handling_text="ask" if handling == "H3" else None
+    ),
+    st.sampled_from(("clear", "green", "amber", "amber+strict", "red")),
+    st.sampled_from(("H0", "H1", "H2", "H3")),
+)
 
 
 ABOUT = "seizure--00000000-0000-4000-8000-000000000001"
@@ -40,19 +44,36 @@ def _note(words: list[str]) -> tuple[str, dict]:
 
 
 def _seizure(country: str, substance: str, day: int) -> tuple[str, dict]:
-    return "seizure", SEIZURE | {"country": country, "substance": substance, "date": f"2025-0{1 + day % 9}-1{day}",
-                                 "place": "pier by the ferry" if day % 2 else "warehouse"}
+    return "seizure", SEIZURE | {
+        "country": country,
+        "substance": substance,
+        "date": f"2025-0{1 + day % 9}-1{day}",
+        "place": "pier by the ferry" if day % 2 else "warehouse",
+    }
 
 
-bodies = st.one_of(st.builds(_note, st.lists(st.sampled_from(WORDS), max_size=3)),
-                   st.builds(_seizure, st.sampled_from(("US", "MX")), st.sampled_from(("fentanyl", "cocaine")),
-                             st.integers(0, 8)))
-stored = st.lists(st.tuples(bodies, markings, st.sampled_from(ORIGINS), st.booleans()), min_size=1, max_size=10)
-filters = st.fixed_dictionaries({}, optional={
-    "type_": st.sampled_from(("note", "seizure")), "country": st.sampled_from(("US", "MX")),
-    "substance": st.sampled_from(("fentanyl", "cocaine")), "date_from": st.just("2025-04-01"),
-    "date_to": st.just("2025-06-30"), "text": st.sampled_from((*WORDS, "ferr", "e")),
-    "origin": st.sampled_from(ORIGINS), "tlp": st.sampled_from(("clear", "green", "amber", "red"))})
+bodies = st.one_of(
+    st.builds(_note, st.lists(st.sampled_from(WORDS), max_size=3)),
+    st.builds(
+        _seizure, st.sampled_from(("US", "MX")), st.sampled_from(("fentanyl", "cocaine")), st.integers(0, 8)
+    ),
+)
+stored = st.lists(
+    st.tuples(bodies, markings, st.sampled_from(ORIGINS), st.booleans()), min_size=1, max_size=10
+)
+filters = st.fixed_dictionaries(
+    {},
+    optional={
+        "type_": st.sampled_from(("note", "seizure")),
+        "country": st.sampled_from(("US", "MX")),
+        "substance": st.sampled_from(("fentanyl", "cocaine")),
+        "date_from": st.just("2025-04-01"),
+        "date_to": st.just("2025-06-30"),
+        "text": st.sampled_from((*WORDS, "ferr", "e")),
+        "origin": st.sampled_from(ORIGINS),
+        "tlp": st.sampled_from(("clear", "green", "amber", "red")),
+    },
+)
 
 
 def _store(node, items) -> None:
@@ -61,7 +82,9 @@ def _store(node, items) -> None:
         seq = allocate_seq(uow.conn, len(items))
         rows = []
         for k, ((rtype, body), marks, origin, revoked) in enumerate(items):
-            record = Record(new_id(rtype), rtype, origin, 1, T0, T0, marks, validate_body(rtype, body), revoked)
+            record = Record(
+                new_id(rtype), rtype, origin, 1, T0, T0, marks, validate_body(rtype, body), revoked
+            )
             rows.append(repo.to_row(record, seq + k, f"{k:064x}"))
         repo.insert_rows(uow.conn, rows)
         uow.commit()
@@ -78,8 +101,11 @@ def _listed(node, who, f) -> list[dict]:
     raise AssertionError("paging did not end")
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(items=stored, given_filters=st.lists(filters, min_size=1, max_size=3))
 def test_count_equals_listing_for_every_role(node, items, given_filters):
     _store(node, items)

@@ -29,10 +29,16 @@ def _all(node, who, filters) -> list[dict]:
 
 def _red_note(node, supervisor):
     about = service.create_record(node, supervisor, "seizure", SEIZURE, {"tlp": "green"}).id
-    service.create_record(node, supervisor, "note", {"kind": "note", "text": "routine liaison call",
-                                                     "about_refs": [about]}, {"tlp": "amber"})
-    return service.create_record(node, supervisor, "note", {"kind": "note", "text": SECRET, "about_refs": [about]},
-                                 {"tlp": "red"})
+    service.create_record(
+        node,
+        supervisor,
+        "note",
+        {"kind": "note", "text": "routine liaison call", "about_refs": [about]},
+        {"tlp": "amber"},
+    )
+    return service.create_record(
+        node, supervisor, "note", {"kind": "note", "text": SECRET, "about_refs": [about]}, {"tlp": "red"}
+    )
 
 
 def test_red_text_is_no_count_oracle(node, analyst, supervisor):
@@ -51,7 +57,9 @@ def test_red_text_count_over_http(node, supervisor):
     _red_note(node, supervisor)
     accounts.add_user(node, "ana", "analyst", "analyst-password-1")
     with serving(node) as base, httpx.Client(base_url=base, timeout=30) as api:
-        token = api.post("/api/v1/auth/login", json={"username": "ana", "password": "analyst-password-1"}).json()
+        token = api.post(
+            "/api/v1/auth/login", json={"username": "ana", "password": "analyst-password-1"}
+        ).json()
         h = {"Authorization": f"Bearer {token['token']}"}
         got = api.get("/api/v1/records/count", params={"text": "palenque", "tlp": "red"}, headers=h)
         assert got.status_code == 200 and got.json() == {"count": 0}
@@ -63,12 +71,23 @@ def test_count_is_audited_with_its_filters(node, analyst):
     with node.engine.connect() as conn:
         counted = [e for e in audit.entries(conn, action="record.count", after=-1, limit=10)]
     assert len(counted) == 1 and counted[0]["actor"] == "user:analyst"
-    assert counted[0]["detail"]["filters"]["text"] == "otay" and counted[0]["detail"]["filters"]["type"] == "seizure"
+    assert (
+        counted[0]["detail"]["filters"]["text"] == "otay"
+        and counted[0]["detail"]["filters"]["type"] == "seizure"
+    )
     assert counted[0]["detail"]["count"] == 0
 
 
-@pytest.mark.parametrize("given", [{"text": "palenque"}, {"country": "MX"}, {"substance": "fentanyl"},
-                                   {"date_from": "2025-01-01"}, {"date_to": "2025-12-31"}])
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"text": "palenque"},
+        {"country": "MX"},
+        {"substance": "fentanyl"},
+        {"date_from": "2025-01-01"},
+        {"date_to": "2025-12-31"},
+    ],
+)
 def test_auditor_may_not_filter_on_content(node, supervisor, auditor, given):
     """Auditors see the envelope only: a filter that reads the body is refused, naming the field."""
     _red_note(node, supervisor)
@@ -92,11 +111,15 @@ def test_auditor_text_filter_over_http_is_a_422(node, supervisor):
     _red_note(node, supervisor)
     accounts.add_user(node, "aud", "auditor", "auditor-password-1")
     with serving(node) as base, httpx.Client(base_url=base, timeout=30) as api:
-        token = api.post("/api/v1/auth/login", json={"username": "aud", "password": "auditor-password-1"}).json()
+        token = api.post(
+            "/api/v1/auth/login", json={"username": "aud", "password": "auditor-password-1"}
+        ).json()
         h = {"Authorization": f"Bearer {token['token']}"}
         for path in ("/api/v1/records/count", "/api/v1/records"):
             got = api.get(path, params={"text": "palenque"}, headers=h)
-            assert got.status_code == 422 and got.headers["content-type"].startswith("application/problem+json")
+            assert got.status_code == 422 and got.headers["content-type"].startswith(
+                "application/problem+json"
+            )
             assert "text" in got.text
         assert api.get("/api/v1/records/count", params={"tlp": "red"}, headers=h).json() == {"count": 1}
 

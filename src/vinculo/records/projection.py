@@ -51,14 +51,21 @@ def current_bodies(conn: Connection, record_ids: Iterable[str], chunk: int = CHU
     ids = list(dict.fromkeys(record_ids))
     out: dict[str, dict] = {}
     for i in range(0, len(ids), chunk):
-        q = select(rv.c.id, rv.c.body).where(rv.c.id.in_(ids[i : i + chunk]), rv.c.current.is_(True),
-                                             rv.c.revoked.is_(False))
+        q = select(rv.c.id, rv.c.body).where(
+            rv.c.id.in_(ids[i : i + chunk]), rv.c.current.is_(True), rv.c.revoked.is_(False)
+        )
         out.update((r.id, json.loads(r.body)) for r in conn.execute(q))
     return out
 
 
-def changes(cols: Iterable[sa.ColumnElement], after: int, upto: int | None = None, *where: sa.ColumnElement,
-            current_only: bool = False, limit: int | None = None) -> sa.Select:
+def changes(
+    cols: Iterable[sa.ColumnElement],
+    after: int,
+    upto: int | None = None,
+    *where: sa.ColumnElement,
+    current_only: bool = False,
+    limit: int | None = None,
+) -> sa.Select:
     """Versions written after feed position `after` (and at most `upto`), oldest first: the query a
     projection pages through to catch up (`after` = the last row's `seq` of the previous page)."""
     q = select(*cols).where(rv.c.seq > after, *where)

@@ -32,11 +32,23 @@ from vinculo.store.tables import record_versions as rv
 PROBE_NODE = "probe-local"
 PROBE_PARTNER = "probe-partner"
 _PROBE_UUID = "00000000-0000-4000-8000-000000000000"
-_PROBE_BODY = {"date": "2000-01-01", "country": "US", "substance": "probe", "admin_area": "probe",
-               "kind": "other", "status": "active", "text": "probe"}
+_PROBE_BODY = {
+    "date": "2000-01-01",
+    "country": "US",
+    "substance": "probe",
+    "admin_area": "probe",
+    "kind": "other",
+    "status": "active",
+    "text": "probe",
+}
 # Filters that read the body (through the facet columns and the search text), by their parameter name.
-CONTENT_FILTERS = (("country", "country"), ("substance", "substance"), ("date_from", "from"), ("date_to", "to"),
-                   ("text", "text"))
+CONTENT_FILTERS = (
+    ("country", "country"),
+    ("substance", "substance"),
+    ("date_from", "from"),
+    ("date_to", "to"),
+    ("text", "text"),
+)
 
 Pair = tuple[str, str]
 
@@ -47,26 +59,39 @@ class RuleUndecidable(RuntimeError):
 
 def probe(record_type: str, origin: str, marks: Markings, revoked: bool = False) -> Record:
     now = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-    return Record(f"{record_type}--{_PROBE_UUID}", record_type, origin, 1, now, now, marks, dict(_PROBE_BODY),
-                  revoked)
+    return Record(
+        f"{record_type}--{_PROBE_UUID}", record_type, origin, 1, now, now, marks, dict(_PROBE_BODY), revoked
+    )
 
 
-def probed_pairs(role: str, outcome: Callable[[Record, Release], bool],
-                 record_types: tuple[str, ...] = RECORD_TYPES, revoked: tuple[bool, ...] = (False, True)
-                 ) -> frozenset[Pair]:
-    """The (TLP, handling) pairs for which `outcome(record, release(record, role))` holds, asked of `release()`
-    with a probe record for every pair, record type, origin (ours, a partner's) and revoked state. Raises
-    `RuleUndecidable` if the answer depends on anything but the pair."""
+def probed_pairs(
+    role: str,
+    outcome: Callable[[Record, Release], bool],
+    record_types: tuple[str, ...] = RECORD_TYPES,
+    revoked: tuple[bool, ...] = (False, True),
+) -> frozenset[Pair]:
+    """The (TLP, handling) pairs for which `outcome(record, release(record, role))` holds, asked of
+    `release()` with a probe record for every pair, record type, origin (ours, a partner's) and revoked
+    state. Raises `RuleUndecidable` if the answer depends on anything but the pair."""
     user = LocalUser("probe", role, PROBE_NODE)
     pairs: set[Pair] = set()
     for tlp in TLP:
         for handling in Handling:
-            marks = Markings(tlp=tlp, handling=handling, handling_text="probe" if handling is Handling.H3 else None)
-            records = [probe(t, o, marks, r) for t in record_types for o in (PROBE_NODE, PROBE_PARTNER) for r in revoked]
+            marks = Markings(
+                tlp=tlp, handling=handling, handling_text="probe" if handling is Handling.H3 else None
+            )
+            records = [
+                probe(t, o, marks, r)
+                for t in record_types
+                for o in (PROBE_NODE, PROBE_PARTNER)
+                for r in revoked
+            ]
             outcomes = {outcome(p, release(p, user)) for p in records}
             if len(outcomes) != 1:
-                raise RuleUndecidable(f"release() for {role} at TLP:{tlp.value} {handling.value} depends on the "
-                                      "record type, origin or revocation; read through released views instead")
+                raise RuleUndecidable(
+                    f"release() for {role} at TLP:{tlp.value} {handling.value} depends on the "
+                    "record type, origin or revocation; read through released views instead"
+                )
             if outcomes.pop():
                 pairs.add((tlp.value, handling.value))
     return frozenset(pairs)
@@ -82,7 +107,7 @@ def _whole(record: Record, decision: Release) -> bool:
 
 @dataclass(frozen=True)
 class ReadRule:
-    """What `release()` lets a local role read: `readable` pairs (any view), `whole` pairs (the whole body)."""
+    """What `release()` lets a local role read: `readable` pairs (any view), `whole` pairs (whole body)."""
 
     role: str
     readable: frozenset[Pair]
@@ -132,20 +157,25 @@ def check(rule: ReadRule, f: repo.Filters) -> None:
     """Refuse a content filter to an audience that reads no content (the message names each field)."""
     if rule.reads_content:
         return
-    reason = ("auditors see the envelope and markings, not the content: this filter reads the content"
-              if rule.role == "auditor" else f"role {rule.role} reads no record content: this filter reads it")
+    reason = (
+        "auditors see the envelope and markings, not the content: this filter reads the content"
+        if rule.role == "auditor"
+        else f"role {rule.role} reads no record content: this filter reads it"
+    )
     if names := content_filters(f):
         raise RecordInvalid([FieldError(name, reason) for name in names])
 
 
 def where(rule: ReadRule, f: repo.Filters) -> sa.ColumnElement:
-    """The release prefilter for `f`: readable markings, and whole-body markings when a filter reads content."""
+    """The release prefilter for `f`: readable markings; whole-body markings when a filter reads content."""
     check(rule, f)
     return visible(rule.whole if content_filters(f) else rule.readable)
 
 
-def page(conn: Connection, rule: ReadRule, f: repo.Filters, before_seq: int | None, limit: int) -> list[Record]:
-    """Current versions matching `f` that `rule` may read, newest change first, strictly before `before_seq`."""
+def page(
+    conn: Connection, rule: ReadRule, f: repo.Filters, before_seq: int | None, limit: int
+) -> list[Record]:
+    """Current versions matching `f` that `rule` may read, newest change first, before `before_seq`."""
     q = repo._where(select(rv), f).where(where(rule, f))
     if before_seq is not None:
         q = q.where(rv.c.seq < before_seq)
@@ -158,8 +188,9 @@ def count(conn: Connection, rule: ReadRule, f: repo.Filters) -> int:
     return conn.execute(q).scalar_one()
 
 
-def readable_versions(conn: Connection, user: LocalUser, keys: set[tuple[str, int | None]]
-                      ) -> dict[tuple[str, int | None], Release]:
+def readable_versions(
+    conn: Connection, user: LocalUser, keys: set[tuple[str, int | None]]
+) -> dict[tuple[str, int | None], Release]:
     """`release()` for `user` of each (id, version) in `keys` (version `None`: the current one), for those it
     allows; versions it does not allow are left out, as are ids this node does not hold."""
     rule = read_rule(user.role)
