@@ -129,3 +129,8 @@ def test_count_equals_listing_for_every_role(node, items, given_filters):
         figures = dashboard.counts(node, who)
         if figures.readable:
             assert figures.total == service.count_records(node, who, build_filters(type_="seizure"))
+            for country in dashboard.MAP_COUNTRIES:  # the map's per-state counts add up to the country's count
+                in_country = sum(n for (c, _), n in figures.areas["seizure"].items() if c == country)
+                assert in_country == service.count_records(
+                    node, who, build_filters(type_="seizure", country=country)
+                )
