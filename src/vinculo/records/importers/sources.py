@@ -20,7 +20,8 @@ class FileSource:
     record_type: str | None = None  # the type of every row of a CSV file
 
     def rows(self, unknowns: Unknowns) -> Iterator[ParsedRow]:
-        """Parsed rows; a file that is not of its format raises unodc.FormatError or ValueError."""
+        """Parsed rows, read within `Limits.from_env()`; a file that is not of its format, unreadable or
+        over a limit raises ImportRejected, unodc.FormatError or ValueError, naming file and row."""
         if self.format == "unodc-ids":
             return unodc.parse(self.path, unknowns)
         if self.format == "csv":
@@ -31,7 +32,10 @@ class FileSource:
 
     def size(self) -> int:
         """Bytes to parse: the uncompressed size of a zip's members."""
-        if self.path.suffix.lower() == ".zip" and zipfile.is_zipfile(self.path):
-            with zipfile.ZipFile(self.path) as zf:
-                return sum(info.file_size for info in zf.infolist())
+        if self.path.suffix.lower() == ".zip":
+            try:
+                with zipfile.ZipFile(self.path) as zf:
+                    return sum(info.file_size for info in zf.infolist())
+            except (zipfile.BadZipFile, OSError, ValueError):
+                pass  # the parser names what is wrong with the file
         return self.path.stat().st_size
