@@ -33,7 +33,7 @@ async def check(request: Request, file: UploadFile = File(...), format: str = Fo
     staged = await run_in_threadpool(staging.stage, node, actor, file.filename or "upload", format, record_type,
                                      file.file)
     try:
-        report = await staging.check_async(node, actor, staged.token, request.is_disconnected)
+        report = await staging.check_async(node, actor, staged.token, request.receive)
     except Cancelled:
         return Response(status_code=400)  # the client went away: nobody reads this
     return {"token": staged.token if report.ok else None, "file": report.filename, "rows": report.rows,

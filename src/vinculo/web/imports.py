@@ -42,7 +42,7 @@ async def check(request: Request, form: FormData = Depends(checked_form)) -> Res
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise RecordInvalid([FieldError("file", "choose a file to upload")])
         staged = await run_in_threadpool(staging.stage, node, actor, upload.filename, fmt, record_type, upload.file)
-        report = await staging.check_async(node, actor, staged.token, request.is_disconnected)
+        report = await staging.check_async(node, actor, staged.token, request.receive)
     except RecordInvalid as exc:
         return _form(request, 422, {e.field: e.reason for e in exc.errors}, fmt=fmt, record_type=record_type)
     except Cancelled:

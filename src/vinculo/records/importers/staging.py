@@ -35,7 +35,6 @@ from vinculo.records.types import RECORD_TYPES
 MAX_BYTES = 200 * 1024 * 1024
 MAX_SHOWN = 200
 STAGED_HOURS = 24
-POLL_SECONDS = 0.25  # how often a running check looks whether its client is still there
 _SUFFIX = {"unodc-ids": ".zip", "ndjson": ".ndjson", "csv": ".csv"}
 
 
@@ -158,31 +157,34 @@ def _source(staged: Staged, path: Path) -> FileSource:
     return FileSource(staged.format, path, staged.record_type)
 
 
-async def _never_gone() -> bool:
-    return False
+async def _until_disconnected(receive: Callable[[], Awaitable[dict]]) -> None:
+    """Return when the ASGI client has gone away (the request body is already read)."""
+    while (await receive()).get("type") != "http.disconnect":
+        pass
 
 
 async def check_async(node: Node, actor: Actor, token: str,
-                      gone: Callable[[], Awaitable[bool]] = _never_gone) -> CheckReport:
+                      receive: Callable[[], Awaitable[dict]] | None = None) -> CheckReport:
     """Parse and validate every row in a worker process; write nothing. The worker is killed (and the
-    upload discarded) when `gone()` turns true, when `Limits.check_seconds` pass, or when the caller is
-    cancelled. A file that fails the check, or cannot be checked, is discarded too."""
+    upload discarded) when the client goes away (an ASGI `receive` says http.disconnect), when
+    `Limits.check_seconds` pass, or when the caller is cancelled. A file that fails the check, or
+    cannot be checked, is discarded too."""
     staged, path = _load(node, actor, token)
     limits = Limits.from_env()
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limits.check_seconds
     job = CheckJob(_source(staged, path), staged.filename, MAX_SHOWN)
     waiting = asyncio.ensure_future(asyncio.to_thread(job.result))
+    gone = asyncio.ensure_future(_until_disconnected(receive) if receive else asyncio.Event().wait())
     try:
-        while not (await asyncio.wait({waiting}, timeout=POLL_SECONDS))[0]:
-            if loop.time() > deadline:
-                job.cancel()
-                await asyncio.wait({waiting})
-                raise RecordInvalid([FieldError("file", f"checking took longer than {limits.check_seconds} s "
-                                                        "(VINCULO_IMPORT_CHECK_SECONDS); nothing was imported")])
-            if await gone():
-                job.cancel()
-                break
+        done, _ = await asyncio.wait({waiting, gone}, timeout=limits.check_seconds,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if not done:
+            job.cancel()
+            await asyncio.wait({waiting})
+            raise RecordInvalid([FieldError("file", f"checking took longer than {limits.check_seconds} s "
+                                                    "(VINCULO_IMPORT_CHECK_SECONDS); nothing was imported")])
+        if waiting not in done:
+            job.cancel()
+            await asyncio.wait({waiting})
         with _file_errors(staged, path):
             try:
                 summary = waiting.result()
@@ -194,6 +196,8 @@ async def check_async(node: Node, actor: Actor, token: str,
         job.cancel()
         _remove(node, token)
         raise
+    finally:
+        gone.cancel()
     report = CheckReport(token, staged.filename, summary.rows, summary.rows - summary.rejected, summary.rejected,
                          summary.errors, summary.unknowns)
     if not report.ok:
