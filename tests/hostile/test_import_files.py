@@ -50,6 +50,14 @@ def _bomb(tmp):
     return zipped(tmp / "ids.zip", "ids.csv", [HEADER.encode() + b"\n"] + [b"\0" * (1 << 20)] * 200, level=9)
 
 
+def _many_members(tmp):
+    path = tmp / "ids.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for i in range(40_000):
+            zf.writestr(f"{i}.csv", b"")
+    return path
+
+
 def _csv(name, text):
     def build(tmp):
         path = tmp / name
@@ -68,6 +76,8 @@ CASES = [
     ("truncated-zip", "unodc-ids", _truncated_zip, ("ids.zip: not a readable zip file",), {}),
     ("corrupt-zip", "unodc-ids", _corrupt_zip, ("ids.zip", "damaged zip file"), {}),
     ("zip-bomb", "unodc-ids", _bomb, ("ids.zip: ids.csv would unzip", "zip bomb", "VINCULO_IMPORT_MAX_RATIO"), {}),
+    ("zip-of-many-members", "unodc-ids", _many_members, ("ids.zip: its table of contents takes", "too many members"),
+     {}),
     ("sparse-2GiB", "unodc-ids", lambda tmp: sparse(tmp / "ids.csv"), ("ids.csv:1: row longer than 1048576 bytes",), {}),
     ("deep-ndjson", "ndjson", _nd("deep.ndjson", raw=b"[" * 100_000 + b"]" * 100_000 + b"\n"),
      ("deep.ndjson:1: line: nested more than 32 deep",), {}),

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from vinculo.records.importers import native, unodc
 from vinculo.records.importers.rows import ParsedRow, Unknowns
+from vinculo.records.importers.text import open_zip
 
 FORMATS = ("unodc-ids", "ndjson", "csv")
 
@@ -34,8 +34,8 @@ class FileSource:
         """Bytes to parse: the uncompressed size of a zip's members."""
         if self.path.suffix.lower() == ".zip":
             try:
-                with zipfile.ZipFile(self.path) as zf:
+                with open_zip(self.path) as zf:
                     return sum(info.file_size for info in zf.infolist())
-            except (zipfile.BadZipFile, OSError, ValueError):
+            except ValueError:
                 pass  # the parser names what is wrong with the file
         return self.path.stat().st_size

@@ -23,6 +23,7 @@ from vinculo.records.importers.limits import ImportRejected, Limits
 BOM = b"\xef\xbb\xbf"
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError)
 SMALL = 1024 * 1024  # a member this small is never called a bomb, whatever its ratio
+ZIP_DIRECTORY_BYTES = 1024 * 1024  # a zip's table of contents (thousands of members): read whole by zipfile
 
 
 class _Guarded(io.RawIOBase):
@@ -59,6 +60,21 @@ def _member(zf: zipfile.ZipFile, name: str, limits: Limits, suffix: str) -> zipf
     return info
 
 
+def open_zip(path: Path) -> zipfile.ZipFile:
+    """The archive, once its table of contents is known to be small (zipfile reads it whole)."""
+    try:
+        with open(path, "rb") as fh:
+            end = zipfile._EndRecData(fh)  # private, stable since 2.x: no public way
+        if end is None:
+            raise zipfile.BadZipFile("File is not a zip file")
+        if end[zipfile._ECD_SIZE] > ZIP_DIRECTORY_BYTES:
+            raise ImportRejected(str(path), None, f"its table of contents takes {end[zipfile._ECD_SIZE]} bytes "
+                                                  f"(more than {ZIP_DIRECTORY_BYTES}): too many members")
+        return zipfile.ZipFile(path)
+    except _ZIP_ERRORS as exc:
+        raise ImportRejected(str(path), None, f"not a readable zip file: {exc}") from None
+
+
 @contextmanager
 def open_bytes(path: Path, limits: Limits, member_suffix: str = ".csv") -> Iterator[BinaryIO]:
     """The file's bytes: the file itself, or the one `member_suffix` member of a `.zip`."""
@@ -67,11 +83,7 @@ def open_bytes(path: Path, limits: Limits, member_suffix: str = ".csv") -> Itera
         with open(path, "rb") as fh:
             yield fh
         return
-    try:
-        zf = zipfile.ZipFile(path)
-    except _ZIP_ERRORS as exc:
-        raise ImportRejected(name, None, f"not a readable zip file: {exc}") from None
-    with zf:
+    with open_zip(path) as zf:
         info = _member(zf, name, limits, member_suffix)
         try:
             inner = zf.open(info)
