@@ -59,7 +59,7 @@ def seizure_line(**body: object) -> dict:
 def run_cli(home: Path, db_url: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     environ = os.environ | {"VINCULO_HOME": str(home), "VINCULO_DATABASE_URL": db_url} | (env or {})
     return subprocess.run([sys.executable, "-m", "vinculo.cli.main", *args], capture_output=True, text=True,
-                          env=environ, timeout=600)
+                          env=environ, timeout=600, check=False)
 
 
 PEAK = """
@@ -75,6 +75,6 @@ def peak_cli(home: Path, db_url: str, *args: str, env: dict | None = None) -> tu
     and of the import worker it waits for: (exit code, peak MB, stderr)."""
     environ = os.environ | {"VINCULO_HOME": str(home), "VINCULO_DATABASE_URL": db_url} | (env or {})
     proc = subprocess.run([sys.executable, "-c", PEAK, sys.executable, "-m", "vinculo.cli.main", *args],
-                          capture_output=True, text=True, env=environ, timeout=900)
+                          capture_output=True, text=True, env=environ, timeout=900, check=False)
     code, peak = proc.stdout.split()
     return int(code), int(peak), proc.stderr

@@ -10,8 +10,17 @@ import io
 import zipfile
 
 import pytest
-from hostile_imports import (CSV_HEADER, GOOD_ROW, HEADER, blank_lines_zip, ndjson, run_cli, seizure_line,
-                             sparse, zipped)
+from hostile_imports import (
+    CSV_HEADER,
+    GOOD_ROW,
+    HEADER,
+    blank_lines_zip,
+    ndjson,
+    run_cli,
+    seizure_line,
+    sparse,
+    zipped,
+)
 
 from vinculo.accounts.model import Actor
 from vinculo.records import service

@@ -49,8 +49,7 @@ def test_rejected_rows_stream_to_a_private_reject_file(node, db_url, tmp_path):
     path = tmp_path / "bad.ndjson"
     line = json.dumps({"type": "seizure", "body": {"country": "Narnia", "place": "x" * 1000}}).encode() + b"\n"
     with open(path, "wb") as fh:
-        for _ in range(300):
-            fh.write(line * 1000)
+        fh.writelines(line * 1000 for _ in range(300))
     rejects = tmp_path / "rejects.csv"
     code, peak, err = peak_cli(node.home.path, db_url, "import", "records", str(path), "--skip-invalid",
                                "--reject-file", str(rejects))

@@ -141,10 +141,11 @@ def _slow_upload(tmp_path) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def test_a_client_that_goes_away_stops_the_check_and_its_files_are_removed(site, node, tmp_path):
-    headers = _bearer(site)
+@contextmanager
+def _raw_upload(site: str, tmp_path) -> Iterator[None]:
+    """POST a slow check over a plain socket, held open while the block runs, then closed (the client goes)."""
     request = httpx.Client(base_url=site).build_request(
-        "POST", "/api/v1/imports/check", headers=headers, data={"format": "ndjson"},
+        "POST", "/api/v1/imports/check", headers=_bearer(site), data={"format": "ndjson"},
         files={"file": ("slow.ndjson", _slow_upload(tmp_path))})
     body = request.read()
     host, port = site.removeprefix("http://").split(":")
@@ -153,10 +154,27 @@ def test_a_client_that_goes_away_stops_the_check_and_its_files_are_removed(site,
                 f"Content-Length: {len(body)}", "Connection: close"]
         head += [f"{k}: {v}" for k, v in request.headers.items() if k.lower() not in ("host", "content-length")]
         sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        yield
+
+
+def test_a_client_that_goes_away_stops_the_check_and_its_files_are_removed(site, node, tmp_path):
+    with _raw_upload(site, tmp_path):
         assert _eventually(lambda: _workers(_uploads(node)) != [])  # the check runs, in a worker process
         staged = _staged(node)
         assert staged and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in staged)
     # the client is gone: the worker is killed and the staged files removed
+    assert _eventually(lambda: _workers(_uploads(node)) == [] and _staged(node) == [])
+
+
+def test_checks_at_once_are_bounded(site, node, tmp_path, monkeypatch):
+    monkeypatch.setenv("VINCULO_IMPORT_MAX_CHECKS", "1")
+    with _raw_upload(site, tmp_path):
+        assert _eventually(lambda: _workers(_uploads(node)) != [])
+        running = _staged(node)
+        r = httpx.post(site + "/api/v1/imports/check", headers=_bearer(site), data={"format": "ndjson"},
+                       files={"file": ("ok.ndjson", json.dumps(seizure_line()).encode())}, timeout=120)
+        assert r.status_code == 422 and "1 checks are running already" in r.text, r.text[:500]
+        assert _staged(node) == running  # the refused upload left nothing
     assert _eventually(lambda: _workers(_uploads(node)) == [] and _staged(node) == [])
 
 

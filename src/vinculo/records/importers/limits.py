@@ -22,6 +22,7 @@ class Limits:
     max_ratio: int = 100  # a zip member's size / its compressed size (the UNODC file is about 17)
     max_unzipped_bytes: int = 4 * 1024 * MiB  # a zip member's declared size
     check_seconds: int = 600  # a web or API check is stopped after this long
+    max_checks: int = 4  # web and API checks running at once (each in its own worker process)
 
     @classmethod
     def from_env(cls) -> Limits:

@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import secrets
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -157,6 +158,27 @@ def _source(staged: Staged, path: Path) -> FileSource:
     return FileSource(staged.format, path, staged.record_type)
 
 
+class _Running:
+    """How many checks run in this process (each holds a worker process)."""
+
+    def __init__(self) -> None:
+        self.count, self.lock = 0, threading.Lock()
+
+    def acquire(self, most: int) -> bool:
+        with self.lock:
+            if self.count >= most:
+                return False
+            self.count += 1
+            return True
+
+    def release(self) -> None:
+        with self.lock:
+            self.count -= 1
+
+
+_RUNNING = _Running()
+
+
 async def _until_disconnected(receive: Callable[[], Awaitable[dict]]) -> None:
     """Return when the ASGI client has gone away (the request body is already read)."""
     while (await receive()).get("type") != "http.disconnect":
@@ -171,6 +193,18 @@ async def check_async(node: Node, actor: Actor, token: str,
     cannot be checked, is discarded too."""
     staged, path = _load(node, actor, token)
     limits = Limits.from_env()
+    if not _RUNNING.acquire(limits.max_checks):
+        _remove(node, token)
+        raise RecordInvalid([FieldError("file", f"{limits.max_checks} checks are running already "
+                                                "(VINCULO_IMPORT_MAX_CHECKS); try again in a moment")])
+    try:
+        return await _check(node, token, staged, path, limits, receive)
+    finally:
+        _RUNNING.release()
+
+
+async def _check(node: Node, token: str, staged: Staged, path: Path, limits: Limits,
+                 receive: Callable[[], Awaitable[dict]] | None) -> CheckReport:
     job = CheckJob(_source(staged, path), staged.filename, MAX_SHOWN)
     waiting = asyncio.ensure_future(asyncio.to_thread(job.result))
     gone = asyncio.ensure_future(_until_disconnected(receive) if receive else asyncio.Event().wait())
