@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import socket
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from hostile_imports import CSV_HEADER, HEADER, seizure_line, zipped
+from hostile_imports import CSV_HEADER, HEADER, GiB, huge_line_zip, seizure_line, zipped
 from servers import serving
 
 from vinculo.accounts import service as accounts
@@ -185,3 +187,33 @@ def test_a_check_past_its_deadline_is_stopped_with_a_4xx(site, node, tmp_path, m
     assert r.status_code == 422 and "checking took longer than 1 s" in r.text, r.text[:500]
     assert r.headers["content-type"].startswith("application/problem+json")
     assert _staged(node) == [] and _workers(_uploads(node)) == []
+
+
+def _rss_mb() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // (1 << 20)
+
+
+def test_the_server_never_holds_the_file_while_checking_it(site, node, tmp_path, monkeypatch):
+    """A 1 GiB line in a 1 MB zip (let past the ratio check): the server process (this one: the server
+    runs in a thread here) stays within 200 MB of where it started, sampled all through the request."""
+    monkeypatch.setenv("VINCULO_IMPORT_MAX_RATIO", "1000000")
+    data = huge_line_zip(tmp_path / "ids.zip", GiB).read_bytes()
+    start, peak, done = _rss_mb(), [0], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _rss_mb())
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        r = httpx.post(site + "/api/v1/imports/check", headers=_bearer(site), data={"format": "unodc-ids"},
+                       files={"file": ("ids.zip", data)}, timeout=300)
+    finally:
+        done.set()
+        sampler.join()
+    assert r.status_code == 422 and "ids.zip:2: row longer than 1048576 bytes" in r.text, r.text[:500]
+    assert peak[0] - start < 200, f"{start} MB before, {peak[0]} MB at most during the check"
+    assert _staged(node) == []
