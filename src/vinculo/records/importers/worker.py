@@ -109,8 +109,8 @@ def _check(source: FileSource, name: str, shown: int, out: BinaryIO) -> None:
         summary.unknowns = unknowns.summary()
         frame = ("end", summary)
     except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
-        frame = ("error", exc if isinstance(exc, ImportRejected | FormatError) else RuntimeError(
-            f"{type(exc).__name__}: {exc}"))
+        clean = isinstance(exc, ImportRejected | FormatError) or type(exc) is ValueError  # pickle as they are
+        frame = ("error", exc if clean else RuntimeError(f"{type(exc).__name__}: {exc}"))
     frames.write(out, frames.pack(frame))
 
 
