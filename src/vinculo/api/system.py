@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from vinculo.accounts import service as accounts
 from vinculo.accounts.model import Actor
@@ -17,13 +17,14 @@ router = APIRouter(prefix="/api/v1", tags=["node"])
 
 
 class LoginIn(BaseModel):
-    username: str
-    password: str
+    username: str = Field(max_length=200)
+    password: str = Field(max_length=4096)
 
 
-@router.post("/auth/login")
-def login(data: LoginIn, node: Node = Depends(get_node)) -> dict:
-    token = accounts.login(node, data.username, data.password)
+@router.post("/auth/login", responses={429: {"description": "Too many failed logins (see Retry-After)"}})
+def login(data: LoginIn, request: Request, node: Node = Depends(get_node)) -> dict:
+    client = request.client.host if request.client else None
+    token = accounts.login(node, data.username, data.password, "api", client)
     return {"token": token, "token_type": "bearer", "expires_in": accounts.SESSION_HOURS * 3600}
 
 

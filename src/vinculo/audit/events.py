@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 from vinculo.canonical import canonical_json
 
-ACTIONS = ("node.init", "user.add", "token.create", "token.use", "login", "login.failed", "record.create",
-           "record.version", "record.revoke", "record.read", "record.list", "record.preview", "import",
-           "audit.read", "denied")
+ACTIONS = ("node.init", "user.add", "token.create", "token.use", "login", "login.failed", "login.throttled",
+           "record.create", "record.version", "record.revoke", "record.read", "record.list", "record.preview",
+           "import", "audit.read", "denied")
 
 
 @dataclass(frozen=True)
