@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from vinculo.accounts import service as accounts
 from vinculo.accounts.model import Actor
 from vinculo.api.deps import current_actor, get_node
+from vinculo.api.params import AuditAfter
 from vinculo.audit import reading
 from vinculo.node.context import Node
 from vinculo.node.keys import fingerprint
@@ -48,7 +49,7 @@ def ready(request: Request) -> JSONResponse:
 
 
 @router.get("/audit")
-def audit_log(after: int = -1, limit: int = Query(100, ge=1, le=1000), actor_name: str | None = Query(None, alias="actor"),
+def audit_log(after: AuditAfter = -1, limit: int = Query(100, ge=1, le=1000), actor_name: str | None = Query(None, alias="actor"),
               action: str | None = None, target: str | None = None, node: Node = Depends(get_node),
               actor: Actor = Depends(current_actor)) -> dict:
     rows = reading.read_log(node, actor, user=actor_name, action=action, target=target, after=after, limit=limit)
