@@ -25,7 +25,7 @@ class Clock:
     """The time the accounts service sees; moved on by the test instead of sleeping."""
 
     def __init__(self):
-        self.now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
+        self.now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 
     def __call__(self) -> dt.datetime:
         return self.now
@@ -111,7 +111,7 @@ def test_unknown_user_and_wrong_password_run_the_same_single_verification(node, 
     seen: list[str] = []
     real = PasswordHasher.verify
 
-    def counting(self, hash, password):  # noqa: A002
+    def counting(self, hash, password):
         seen.append(hash)
         return real(self, hash, password)
 
