@@ -23,6 +23,9 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
+            # Deleted content is overwritten with zeros, in the database file and in the WAL frames the
+            # deleting transaction writes (store.purge checkpoints the WAL after a purge).
+            cur.execute("PRAGMA secure_delete=ON")
             cur.execute("PRAGMA busy_timeout=60000")
             cur.execute("PRAGMA cache_size=-131072")  # up to 128 MiB of pages: bulk imports stay in memory
             cur.execute("PRAGMA temp_store=MEMORY")
@@ -36,7 +39,8 @@ def make_engine(url: str) -> Engine:
         def _begin(conn):  # noqa: ANN001
             # Take the write lock up front: every transaction here may append to the audit log,
             # and upgrading a read lock later would deadlock with another writer.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A read-only unit of work (store.uow) writes nothing: it begins deferred and takes no lock.
+            conn.exec_driver_sql("BEGIN" if conn.info.get("vinculo_read_only") else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
