@@ -10,11 +10,13 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 from servers import serving
+from typer.testing import CliRunner
 
 from vinculo.accounts import service as accounts
 from vinculo.accounts import throttle
 from vinculo.accounts.service import AuthError, LoginThrottled
 from vinculo.audit.service import entries
+from vinculo.cli.main import app as cli
 from vinculo.node.context import open_node
 
 PASSWORD = "analyst-password-1"
@@ -81,6 +83,19 @@ def test_forty_wrong_then_the_right_one_is_refused_until_the_window_passes(node,
     clock.advance(throttle.BASE_WINDOW + dt.timedelta(seconds=1))
     assert guess(node, "ana", PASSWORD) == "ok"
     assert guess(node, "ana", "wrong-again-123") == "wrong"  # success cleared the user's count
+
+
+def test_an_operator_can_unthrottle_a_user(node, home, db_url, ana, clock, monkeypatch):
+    for i in range(throttle.THRESHOLD["user"]):
+        guess(node, "ana", f"wrong-{i}")
+    assert guess(node, "ana", PASSWORD) == "throttled"
+    monkeypatch.setenv("VINCULO_HOME", str(home.path))
+    monkeypatch.setenv("VINCULO_DATABASE_URL", db_url)
+    out = CliRunner().invoke(cli, ["user", "unthrottle", "ana"])
+    assert out.exit_code == 0 and "cleared 1" in out.output, out.output
+    assert guess(node, "ana", PASSWORD) == "ok"
+    assert "login.unthrottled" in actions(node, "login.unthrottled")
+    assert CliRunner().invoke(cli, ["user", "unthrottle"]).exit_code != 0  # neither a name nor an address
 
 
 def test_the_window_grows_with_each_further_failure(node, ana, clock):

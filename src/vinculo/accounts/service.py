@@ -150,6 +150,20 @@ def login(node: Node, name: str, password: str, source: str = "api", client: str
     return token
 
 
+def clear_throttle(node: Node, name: str | None = None, address: str | None = None, by: str = "system") -> int:
+    """Forget the failed logins of a user name and/or a client address (an operator unblocking someone);
+    returns how many counters were removed."""
+    keys = [k for kind, k in throttle.keys(name or "", address) if (kind == "user" and name) or kind == "addr"]
+    if not keys:
+        raise AccountError("give a user name or an address")
+    with node.uow() as uow:
+        removed = uow.conn.execute(delete(login_failures).where(login_failures.c.key.in_(keys))).rowcount
+        uow.audit(AuditEvent(by, "login.unthrottled", f"user:{name}" if name else f"addr:{address}",
+                             {"keys": keys, "removed": removed}))
+        uow.commit()
+    return removed
+
+
 def authenticate(node: Node, token: str | None) -> Actor:
     """Resolve a bearer token to an actor and audit the use; raise AuthError otherwise."""
     if not token:
