@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from vinculo.accounts.model import Actor
+from vinculo.api.params import Flag
 from vinculo.federation import overview
 from vinculo.federation.agreements import WithdrawalsUnconfirmed, update_agreement
 from vinculo.federation.preview import draft_agreement, preview_agreement, require_manage
@@ -33,8 +34,8 @@ def partner_list(request: Request, actor: Actor = Depends(web_actor)) -> Respons
 def partner_page(
     partner: str,
     request: Request,
-    saved: int | None = None,
-    withdrawn: int | None = None,
+    saved: Flag = None,
+    withdrawn: Flag = None,
     actor: Actor = Depends(web_actor),
 ) -> Response:
     detail = overview.partner_detail(request.app.state.node, actor, partner)
