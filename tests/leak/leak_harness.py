@@ -46,7 +46,7 @@ class Scenario:
     nodes: tuple[str, ...]
     agreements: dict[tuple[str, str], dict]  # (node, partner) -> terms
     records: list[RecordSpec]
-    steps: list[tuple]  # ("pull", puller, server) | ("revoke", record index)
+    steps: list[tuple]  # ("pull", puller, server) | ("revoke", i) | ("remark", i, markings) | ("agree", n, p, terms)
 
     def describe(self) -> str:
         lines = [f"nodes {', '.join(self.nodes)}"]
@@ -152,6 +152,21 @@ class Network:
                 rec = service.revoke_record(origin, Actor("supervisor", "supervisor", origin.id), rid, "wrong")
                 oracle.truth[rid] = rec.document()
                 continue
+            if step[0] == "remark":
+                rid = ids[step[1]]
+                doc = oracle.truth[rid]
+                if doc.get("revoked"):
+                    continue
+                origin = self.nodes[doc["origin"]]
+                rec = service.update_record(origin, Actor("supervisor", "supervisor", origin.id), rid, doc["body"],
+                                            markings_for_node(step[2]))
+                oracle.truth[rid] = rec.document()
+                continue
+            if step[0] == "agree":
+                _, n, p, terms = step
+                update_agreement(self.nodes[n], p, terms)
+                oracle.agreements[(n, p)] = terms
+                continue
             _, puller, server = step
             start = len(self.recorder.captures)
             try:
@@ -163,15 +178,17 @@ class Network:
         return out
 
 
-def start_nodes(node_ids: tuple[str, ...], new_db, home: Path) -> dict:
-    """`new_db(name)` gives a fresh database URL (the `databases` fixture's `new`)."""
-    return {nid: init_node(resolve(home / nid, new_db(nid)), nid, nid, COUNTRY[nid]) for nid in node_ids}
+def start_nodes(node_ids: tuple[str, ...], new_db, home: Path, tag: str = "") -> dict:
+    """`new_db(name)` gives a fresh database URL (the `databases` fixture's `new`); `tag` keeps the homes
+    and database names of one run's networks apart."""
+    return {nid: init_node(resolve(home / f"{nid}{tag}", new_db(f"{nid}{tag}")), nid, nid, COUNTRY[nid])
+            for nid in node_ids}
 
 
 @contextmanager
-def network(databases, tmp_path: Path, node_ids: tuple[str, ...]):
+def network(databases, tmp_path: Path, node_ids: tuple[str, ...], tag: str = ""):
     """Fresh nodes (one database each, of the `databases` fixture's kind) on a recording network."""
-    nodes = start_nodes(node_ids, databases.new, tmp_path)
+    nodes = start_nodes(node_ids, databases.new, tmp_path, tag)
     try:
         with ExitStack() as stack:
             yield Network(nodes, stack)
