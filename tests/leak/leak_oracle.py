@@ -60,11 +60,7 @@ def expand(rtype: str, paths: list[str] | tuple[str, ...], groups: dict) -> set[
     out: set[str] = set()
     for p in paths:
         out.add(p)
-        out.update(groups.get((rtype, p), ()))
-        for (t, f), same in groups.items():  # a group is symmetric: any member withholds the others
-            if t == rtype and p in same:
-                out.add(f)
-                out.update(same)
+        out.update(groups.get((rtype, p), ()))  # one way: withholding a CURP does not withhold the birth date
     return out
 
 
