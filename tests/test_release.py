@@ -16,11 +16,12 @@ BODY = {"date": "2025-06-01", "country": "US", "substance": "fentanyl", "route":
         "quantity": {"amount": 1.0, "unit": "kg", "kg": 1.0}, "source_name": "CI-7"}
 
 
-def rec(tlp=TLP.AMBER, handling=Handling.H0, partners=(), origin="us-dea", revoked=False, rtype="seizure"):
+def rec(tlp=TLP.AMBER, handling=Handling.H0, partners=(), origin="us-dea", revoked=False, rtype="seizure",
+        onward=False, excluded=(), body=None):
     text = "conditions" if handling is Handling.H3 else None
     return Record("seizure--00000000-0000-4000-8000-000000000001", rtype, origin, 1, T0, T0,
-                  Markings(tlp=tlp, handling=handling, handling_text=text, partners=tuple(partners)), dict(BODY),
-                  revoked)
+                  Markings(tlp=tlp, handling=handling, handling_text=text, partners=tuple(partners), onward=onward,
+                           excluded=tuple(excluded)), dict(body or BODY), revoked)
 
 
 def agreement(**kw):
@@ -48,8 +49,48 @@ def test_agreement_allows_and_withholds_fields():
 
 
 def test_tlp_above_agreement_is_refused():
-    d = release(rec(tlp=TLP.AMBER_STRICT), mx())
+    d = release(rec(tlp=TLP.AMBER), mx(agreement(max_tlp=TLP.GREEN)))
     assert not d.allowed and "above the agreement" in d.reasons[0]
+
+
+def test_amber_strict_never_reaches_a_partner():
+    """AMBER+STRICT is this organisation only: no agreement, however wide, and no naming sends it."""
+    for max_tlp in (TLP.AMBER_STRICT, TLP.RED):
+        a = agreement(max_tlp=max_tlp)
+        assert not release(rec(tlp=TLP.AMBER_STRICT), mx(a)).allowed
+        d = release(rec(tlp=TLP.AMBER_STRICT, partners=["mx-fgr"]), mx(a))
+        assert not d.allowed and "AMBER+STRICT" in d.reasons[0]
+
+
+def test_excluded_partner_gets_nothing():
+    d = release(rec(tlp=TLP.GREEN, excluded=["mx-fgr"]), mx())
+    assert not d.allowed and "exclude" in d.reasons[0]
+    assert release(rec(tlp=TLP.GREEN, excluded=["co-dijin"]), mx()).allowed
+
+
+def test_withholding_is_semantic():
+    """Withholding a birth date withholds the CURP and RFC that embed it, and the reasons say so."""
+    person = {"full_name": "Rafael Ortega Ruiz", "date_of_birth": "1979-03-14", "curp": "OERR790314HSLRZF09",
+              "rfc": "OERR790314AB1", "nationality": ["MX"]}
+    a = agreement(record_types={"person"}, withheld_fields={"person": {"date_of_birth"}})
+    d = release(rec(rtype="person", body=person), mx(a))
+    assert d.allowed
+    assert set(d.view["body"]) == {"full_name", "nationality"}
+    assert d.withheld == ("curp", "date_of_birth", "rfc")
+    assert any("same information" in r and "curp" in r and "rfc" in r for r in d.reasons)
+    named = release(rec(rtype="person", body=person), mx(agreement(record_types={"person"},
+                                                               withheld_fields={"person": {"full_name"}})))
+    assert set(named.view["body"]) == {"date_of_birth", "nationality"}  # a CURP/RFC spells the name's letters
+
+
+def test_onward_permission_travels_signed_and_agreement_can_take_it_off():
+    own = rec(tlp=TLP.GREEN, onward=True)
+    d = release(own, mx(agreement(onward_sharing=True)))
+    assert d.allowed and d.view["markings"]["onward"] is True and not d.changed
+    off = release(own, mx(agreement(onward_sharing=False)))
+    assert off.allowed and "onward" not in off.view["markings"] and off.changed
+    assert any("without onward sharing" in r for r in off.reasons)
+    assert own.markings.onward  # the stored record is untouched
 
 
 def test_red_only_to_named_partner():
@@ -67,13 +108,23 @@ def test_agreement_window_and_types():
     assert not release(rec(rtype="lab"), mx()).allowed
 
 
-def test_relay_needs_h2_and_agreement():
-    foreign = rec(origin="co-dijin")
-    assert not release(foreign, mx(agreement(relay_origins={"co-dijin"}))).allowed
-    h2 = rec(origin="co-dijin", handling=Handling.H2)
-    assert not release(h2, mx()).allowed
-    assert release(h2, mx(agreement(relay_origins={"co-dijin"}))).allowed
-    assert not release(rec(origin="mx-fgr", handling=Handling.H2), mx(agreement(relay_origins={"mx-fgr"}))).allowed
+def test_relay_needs_the_origins_onward_permission_and_the_agreement():
+    relays = mx(agreement(relay_origins={"co-dijin"}))
+    assert not release(rec(origin="co-dijin", tlp=TLP.GREEN), relays).allowed  # no onward permission
+    onward = rec(origin="co-dijin", tlp=TLP.GREEN, onward=True)
+    assert not release(onward, mx()).allowed  # the agreement does not relay co-dijin
+    assert release(onward, relays).allowed
+    assert not release(rec(origin="mx-fgr", tlp=TLP.GREEN, onward=True), mx(agreement(relay_origins={"mx-fgr"}))).allowed
+    # SIENA H2 means "not to be disseminated without permission": never relayed, even marked onward
+    d = release(rec(origin="co-dijin", tlp=TLP.GREEN, onward=True, handling=Handling.H2), relays)
+    assert not d.allowed and "H2" in d.reasons[0]
+    # only CLEAR and GREEN go onward, whatever the agreement allows for our own records
+    d = release(rec(origin="co-dijin", tlp=TLP.AMBER, onward=True), relays)
+    assert not d.allowed and "never relayed" in d.reasons[0]
+    assert not release(rec(origin="co-dijin", tlp=TLP.GREEN, onward=True, excluded=["mx-fgr"]), relays).allowed
+    # a relay passes the origin's signed bytes: it cannot withhold, so it refuses
+    withholding = mx(agreement(relay_origins={"co-dijin"}, withheld_fields={"seizure": {"route"}}))
+    assert not release(onward, withholding).allowed
 
 
 def test_handling_rules():
@@ -113,7 +164,8 @@ def records(draw):
                   draw(st.sampled_from(["us-dea", "co-dijin", "mx-fgr"])), 1, T0, T0,
                   Markings(tlp=draw(tlps), handling=handling,
                            handling_text="c" if handling is Handling.H3 else None,
-                           partners=tuple(draw(st.lists(partner_ids, max_size=2, unique=True)))),
+                           partners=tuple(draw(st.lists(partner_ids, max_size=2, unique=True))),
+                           onward=draw(st.booleans())),
                   dict(BODY), draw(st.booleans()))
 
 
@@ -123,6 +175,7 @@ def agreements(draw):
                      max_tlp=draw(tlps), handling_refused=frozenset(draw(st.sets(handlings, max_size=2))),
                      withheld_fields={"seizure": frozenset(draw(st.sets(st.sampled_from(FIELDS), max_size=3)))},
                      relay_origins=frozenset(draw(st.sets(st.sampled_from(["co-dijin", "mx-fgr"])))),
+                     onward_sharing=draw(st.booleans()),
                      start=dt.date(2026, 1, 1), end=draw(st.sampled_from([None, dt.date(2026, 3, 1)])))
 
 
@@ -135,12 +188,17 @@ def test_partner_never_gets_what_rules_forbid(record, a):
         assert a.in_force(TODAY) and record.type in a.record_types and not record.revoked
         assert m.tlp.at_most(a.max_tlp) and m.handling not in a.handling_refused
         assert not m.partners or "mx-fgr" in m.partners
+        assert m.tlp is not TLP.AMBER_STRICT
         if m.tlp is TLP.RED or m.handling is Handling.H3:
             assert "mx-fgr" in m.partners
         if record.origin != "us-dea":
-            assert record.origin != "mx-fgr" and m.handling is Handling.H2 and record.origin in a.relay_origins
+            assert record.origin != "mx-fgr" and m.onward and record.origin in a.relay_origins
+            assert m.tlp in (TLP.CLEAR, TLP.GREEN) and m.handling in (Handling.H0, Handling.H1)
+            assert d.view == record.document()
         for f in a.withheld_fields.get(record.type, ()):
             assert f not in d.view["body"]
+        if d.view["markings"].get("onward"):
+            assert a.onward_sharing or record.origin != "us-dea"
         assert d.view["id"] == record.id
     else:
         assert d.view is None

@@ -9,7 +9,8 @@ are written as they are: a negative number is data, not a formula.
 from __future__ import annotations
 
 import csv
-from typing import Any, Iterable, TextIO
+from collections.abc import Iterable
+from typing import Any, TextIO
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

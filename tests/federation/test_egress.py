@@ -16,10 +16,15 @@ BODY = {"date": "2025-06-01", "country": "US", "substance": "fentanyl", "route":
         "quantity": {"amount": 1.0, "unit": "kg", "kg": 1.0}}
 
 
-def doc(n=1, tlp="green", handling="H0", partners=None, origin="us-dea", body=None, revoked=False, rtype="seizure"):
+def doc(n=1, tlp="green", handling="H0", partners=None, origin="us-dea", body=None, revoked=False, rtype="seizure",
+        onward=False, excluded=None):
     markings = {"tlp": tlp, "handling": handling, "reliability": "X", "accuracy": 4}
     if partners:
         markings["partners"] = list(partners)
+    if onward:
+        markings["onward"] = True
+    if excluded:
+        markings["excluded"] = list(excluded)
     if handling == "H3":
         markings["handling_text"] = "conditions"
     return {"id": f"{rtype}--00000000-0000-4000-8000-{n:012d}", "type": rtype, "origin": origin, "version": 1,
@@ -50,7 +55,13 @@ def test_an_allowed_object_passes_and_a_tombstone_always_does():
 
 
 @pytest.mark.parametrize(("d", "a", "why"), [
-    (doc(tlp="amber+strict"), None, "above the agreement"),
+    (doc(tlp="red"), None, "above the agreement"),
+    (doc(tlp="amber+strict", partners=["mx-fgr"]), agreement(max_tlp=TLP.RED), "AMBER+STRICT never leaves"),
+    (doc(excluded=["mx-fgr"]), None, "excluded by the origin"),
+    (doc(onward=True), None, "does not let mx-fgr share onward"),
+    (doc(origin="co-dijin", tlp="amber", onward=True), agreement(relay_origins={"co-dijin"}), "relaying a record"),
+    (doc(origin="co-dijin", handling="H2", onward=True), agreement(relay_origins={"co-dijin"}), "relaying a record"),
+    (doc(origin="mx-fgr"), None, "mx-fgr is the origin"),
     (doc(partners=["co-dijin"]), None, "not a named recipient"),
     (doc(tlp="red"), agreement(max_tlp=TLP.RED), "TLP:RED / H3"),
     (doc(handling="H1"), agreement(handling_refused={Handling.H1}), "refused by the agreement"),
@@ -77,6 +88,17 @@ def test_withheld_field_is_refused_on_every_object_not_once_per_marking():
     guard.check(obj(clean))
 
 
+def test_withheld_groups_and_a_permitted_relay():
+    a = agreement(record_types={"person"}, withheld_fields={"person": {"date_of_birth"}})
+    curp = doc(4, rtype="person", body={"full_name": "R. Ortega", "curp": "OERR790314HSLRZF09"})
+    assert "withheld field curp present" in refusal(obj(curp), a)
+    assert refusal(obj(doc(5, rtype="person", body={"full_name": "R. Ortega"})), a) is None
+    relay = agreement(relay_origins={"co-dijin"})
+    assert refusal(obj(doc(6, origin="co-dijin", onward=True, handling="H1")), relay) is None
+    assert "relaying" in refusal(obj(doc(6, origin="co-dijin", onward=True, excluded=["gt-pnc"])),
+                                 agreement(relay_origins={"co-dijin"}, withheld_fields={"seizure": {"route"}}))
+
+
 def test_object_markings_must_match_the_document():
     o = obj(doc(tlp="green"))
     o["object_marking_refs"] = obj(doc(tlp="clear"))["object_marking_refs"]
@@ -96,7 +118,8 @@ def test_a_foreign_object_is_refused():
 docs = st.builds(doc, n=st.integers(1, 5), tlp=st.sampled_from([t.value for t in TLP]),
                  handling=st.sampled_from(["H0", "H1", "H2", "H3"]),
                  partners=st.lists(st.sampled_from(["mx-fgr", "co-dijin"]), max_size=2, unique=True),
-                 origin=st.sampled_from(["us-dea", "co-dijin"]), revoked=st.booleans(),
+                 origin=st.sampled_from(["us-dea", "co-dijin"]), revoked=st.booleans(), onward=st.booleans(),
+                 excluded=st.lists(st.sampled_from(["mx-fgr", "gt-pnc"]), max_size=1),
                  body=st.sampled_from([None, {}, {"date": "2025-06-01"}, {"quantity": {"amount": 1.0, "unit": "kg", "kg": 1.0}}]),
                  rtype=st.sampled_from(["seizure", "lab"]))
 

@@ -166,8 +166,13 @@ def test_receipts_check_each_item(nodes):
     us, mx = nodes
     rec = service.create_record(us, actor(us, "analyst"), "seizure", SEIZURE, {"tlp": "green"})
     ok = {"id": rec.id, "version": 1, "status": "stored", "received_at": "2026-01-01T00:00:00Z"}
-    with pair(us, mx):
-        assert receipts.record_receipts(us, "mx-fgr", [ok, ok | {"version": 2}]) == 2
+    with pair(us, mx, us_terms=TERMS):
+        # a receipt for something never sent to mx is not kept: nothing says mx may know of it
+        assert receipts.record_receipts(us, "mx-fgr", [ok]) == 0
+        sync.pull(mx, "us-dea")
+        service.update_record(us, actor(us, "analyst"), rec.id, SEIZURE | {"place": "Nogales"})
+        sync.pull(mx, "us-dea")
+        assert receipts.record_receipts(us, "mx-fgr", [ok, ok | {"version": 2}, ok | {"version": 3}]) == 2
         bad_items = (["x"], [ok | {"received_at": "yesterday"}], [ok | {"status": "lost"}],
                      [ok | {"id": "x"}])
         for bad in bad_items:
@@ -183,7 +188,12 @@ def test_receipts_route_checks_the_credential_first_then_the_body(nodes):
     us, mx = nodes
     rec = service.create_record(us, actor(us, "analyst"), "seizure", SEIZURE, {"tlp": "green"})
     ok = {"id": rec.id, "version": 1, "status": "stored", "received_at": "2026-01-01T00:00:00Z"}
-    with pair(us, mx) as (us_url, _mx_url, cred_for_mx, _):
+    with pair(us, mx, us_terms=TERMS) as (us_url, _mx_url, cred_for_mx, _):
+        sync.pull(mx, "us-dea")
+        for_test = receipts.list_receipts(us, "mx-fgr")
+        with us.engine.begin() as conn:  # forget the receipts the pull sent: this test sends its own
+            conn.execute(receipts.receipts.delete())
+        assert for_test
         url = us_url + "/api/v1/federation/receipts"
         r = httpx.post(url, content=b"not json", headers={"Authorization": "Bearer vnp_wrong"})
         assert r.status_code == 401 and r.headers["content-type"].startswith("application/problem+json")

@@ -35,7 +35,7 @@ def random_terms(rng, relay=()):
     return {"record_types": types, "max_tlp": rng.choice(TLPS), "start": "2020-01-01",
             "handling_refused": rng.sample(HANDLING[:2], rng.randint(0, 1)),
             "withheld_fields": {t: rng.sample(FIELDS[t], rng.randint(0, 2)) for t in types},
-            "relay_origins": list(relay)}
+            "relay_origins": list(relay), "onward_sharing": rng.random() < 0.6}
 
 
 def link(a, a_url, b, b_url):
@@ -72,7 +72,7 @@ def test_nothing_forbidden_leaves(make_node, seed):
         rtype = rng.choice(["seizure", "person"])
         handling = rng.choice(HANDLING)
         marks = {"tlp": rng.choice(TLPS), "handling": handling,
-                 "partners": rng.sample(["mx-fgr", "co-dijin"], rng.randint(0, 2))}
+                 "partners": rng.sample(["mx-fgr", "co-dijin"], rng.randint(0, 2)), "onward": rng.random() < 0.6}
         if handling == "H3":
             marks["handling_text"] = "only for the named operation"
         records.append(service.create_record(us, ana, rtype, body(rtype, i), marks))
@@ -100,8 +100,11 @@ def test_nothing_forbidden_leaves(make_node, seed):
         direct = {rid for rid in held if rid in allowed}
         assert direct == set(allowed) or partner == "co-dijin"  # co may hold more only via a lawful relay
         for rid, item in held.items():
-            if rid not in allowed:  # reached co through mx: mx must have been allowed, and H2 + relay agreed
-                assert partner == "co-dijin" and item["markings"]["handling"] == "H2"
+            if rid not in allowed:  # reached co through mx: only as the origin allowed a relay
+                assert partner == "co-dijin" and item["markings"].get("onward") is True
+                assert item["markings"]["tlp"] in ("clear", "green") and item["markings"]["handling"] in ("H0", "H1")
+                with us.engine.connect() as conn:
+                    assert sharing.current_agreement(conn, "mx-fgr").onward_sharing
                 continue
             for f in allowed[rid].withheld:
                 assert f not in item["body"]

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from vinculo.accounts.model import Actor
 from vinculo.api.deps import current_actor, get_node
 from vinculo.api.partner_auth import partner_of_request
+from vinculo.api.problems import problem
 from vinculo.federation import overview, receipts, sync
-from vinculo.federation.agreements import update_agreement
+from vinculo.federation.agreements import WithdrawalsUnconfirmed, update_agreement
 from vinculo.federation.preview import preview_agreement
 from vinculo.node.context import Node
 from vinculo.records.service import Forbidden
@@ -55,9 +57,11 @@ def partner(partner: str, node: Node = Depends(get_node), actor: Actor = Depends
 
 @router.post("/partners/{partner}/agreement/preview")
 def agreement_preview(partner: str, terms: dict[str, Any], limit: int = Query(20, ge=1, le=200),
+                      merge: bool = Query(False, description="The terms change only what they name (as PATCH)."),
                       node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict:
-    """What the draft terms would release: decisions for the most recent records, and withdrawals."""
-    return preview_agreement(node, actor, partner, terms, limit)
+    """What the draft terms would release: decisions for the most recent records, and withdrawals
+    (`withdrawn`: the count a PUT or PATCH of these terms must acknowledge as `confirm_withdrawn`)."""
+    return preview_agreement(node, actor, partner, terms, limit, merge=merge)
 
 
 @router.get("/partners/{partner}/agreements")
@@ -67,12 +71,37 @@ def agreements(partner: str, node: Node = Depends(get_node), actor: Actor = Depe
         return {"partner": partner, "versions": sharing.agreement_history(conn, partner)}
 
 
-@router.put("/partners/{partner}/agreement")
-def set_agreement(partner: str, terms: dict[str, Any], node: Node = Depends(get_node),
-                  actor: Actor = Depends(current_actor)) -> dict:
+_CONFIRM = Query(0, ge=0, description="How many records the change withdraws from the partner, as the preview "
+                                      "counted them: a change that withdraws any is refused (409) without it.")
+
+
+def _change(request: Request, node: Node, actor: Actor, partner: str, terms: dict, merge: bool,
+            confirm: int) -> dict | JSONResponse:
     _admin(actor)
-    agreement, withdrawn = update_agreement(node, partner, terms, by=actor.label)
+    try:
+        agreement, withdrawn = update_agreement(node, partner, terms, by=actor.label, merge=merge,
+                                                confirm_withdrawn=confirm)
+    except WithdrawalsUnconfirmed as exc:
+        w = exc.change.withdrawals
+        detail = f"this change withdraws {w.summary()}; repeat with confirm_withdrawn={w.count} to go on"
+        return problem(409, detail, request,
+                       withdrawn=w.count, withdrawn_by_type=w.by_type())
     return {"agreement": agreement.model_dump(mode="json"), "withdrawn": withdrawn}
+
+
+@router.put("/partners/{partner}/agreement", response_model=None)
+def set_agreement(partner: str, terms: dict[str, Any], request: Request, confirm_withdrawn: int = _CONFIRM,
+                  node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict | JSONResponse:
+    """A new version with exactly these terms (those not given take their defaults)."""
+    return _change(request, node, actor, partner, terms, False, confirm_withdrawn)
+
+
+@router.patch("/partners/{partner}/agreement", response_model=None)
+def change_agreement(partner: str, terms: dict[str, Any], request: Request, confirm_withdrawn: int = _CONFIRM,
+                     node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict | JSONResponse:
+    """A new version changing only the terms given; the others are kept from the version in force
+    (a first agreement states record_types, max_tlp and start)."""
+    return _change(request, node, actor, partner, terms, True, confirm_withdrawn)
 
 
 @router.get("/partners/{partner}/receipts")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ from vinculo.cli.common import emit_json, errors, fail, node
 from vinculo.federation import partners as fed_partners
 from vinculo.federation import receipts as fed_receipts
 from vinculo.federation import sync as fed_sync
-from vinculo.federation.agreements import update_agreement
+from vinculo.federation.agreements import plan_change, update_agreement
 from vinculo.node.keys import fingerprint
 from vinculo.sharing import service as sharing
 
@@ -101,25 +100,54 @@ def set_(partner: str,
          handling_required: str = typer.Option(None, "--handling-required"),
          handling_refused: str = typer.Option(None, "--handling-refused"),
          purpose: str = typer.Option(None, "--purpose"), retention_days: int = typer.Option(None, "--retention-days"),
-         onward: bool = typer.Option(None, "--onward/--no-onward", help="May the partner share onward (H2)?"),
+         onward: bool = typer.Option(None, "--onward/--no-onward",
+                                     help="May the partner relay what we mark onward (TLP:CLEAR/GREEN, H0/H1)?"),
          relay: str = typer.Option(None, "--relay", help="Origins whose H2 records may be relayed, comma-separated."),
-         start: str = typer.Option(None, "--start"), end: str = typer.Option(None, "--end")) -> None:
-    """Write a new version of the agreement with `partner`."""
+         start: str = typer.Option(None, "--start"),
+         end: str = typer.Option(None, "--end", help='Last day in force; --end "" makes it open-ended.'),
+         yes: bool = typer.Option(False, "--yes", "-y", help="Withdraw what the change withdraws without asking.")
+         ) -> None:
+    """Change the agreement with `partner`: a new version with the terms given, the others kept from the
+    version in force. A first agreement states --types, --max-tlp and --start. A change that withdraws
+    records the partner holds says how many and asks first (--yes for scripts; no terminal: refused)."""
     terms: dict = json.loads(file.read_text()) if file else {}
     split = lambda v: [x.strip() for x in v.split(",") if x.strip()]  # noqa: E731
-    for key, value in (("record_types", split(types) if types else None), ("max_tlp", max_tlp),
+    for key, value in (("record_types", split(types) if types is not None else None), ("max_tlp", max_tlp),
                        ("withheld_fields", _withheld(withhold) if withhold else None),
-                       ("handling_required", split(handling_required) if handling_required else None),
-                       ("handling_refused", split(handling_refused) if handling_refused else None),
+                       ("handling_required", split(handling_required) if handling_required is not None else None),
+                       ("handling_refused", split(handling_refused) if handling_refused is not None else None),
                        ("purpose", purpose), ("retention_days", retention_days), ("onward_sharing", onward),
-                       ("relay_origins", split(relay) if relay else None), ("start", start), ("end", end)):
+                       ("relay_origins", split(relay) if relay is not None else None), ("start", start)):
         if value is not None:
             terms[key] = value
-    terms.setdefault("start", dt.date.today().isoformat())
+    if end is not None:
+        terms["end"] = end or None
+    n = node()
     with errors():
-        agreement, withdrawn = update_agreement(node(), partner, terms, by="cli")
+        change = plan_change(n, partner, terms, merge=True)
+    if change.current is not None and not change.changed_terms():
+        typer.echo(f"agreement with {partner} unchanged (v{change.current.version})")
+        return
+    for term, (old, new) in change.changed_terms().items():
+        typer.echo(f"  {term}: {_term(old)} -> {_term(new)}")
+    count = change.withdrawals.count
+    if count and not yes:
+        question = f"this change withdraws {change.withdrawals.summary()}; go on?"
+        if not sys.stdin.isatty():
+            fail(f"{question.removesuffix('; go on?')}: nothing changed; run it in a terminal to confirm, "
+                 "or pass --yes", 6)
+        if not typer.confirm(question, default=False):
+            fail("nothing changed", 1)
+    with errors():
+        agreement, withdrawn = update_agreement(n, partner, terms, by="cli", merge=True, confirm_withdrawn=count)
     typer.echo(f"agreement with {partner} is now v{agreement.version}"
-               + (f"; {withdrawn} records it holds will be withdrawn on its next sync" if withdrawn else ""))
+               + (f"; {withdrawn:,} records it holds will be withdrawn on its next sync" if withdrawn else ""))
+
+
+def _term(value: object) -> str:
+    if isinstance(value, list | dict):
+        return json.dumps(value, sort_keys=True) if value else "none"
+    return "none" if value is None else str(value)
 
 
 @agreement_app.command("show")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from vinculo.federation.stix_map import StixMappingError, from_stix, markings_of
+from vinculo.records.types import same_information
 from vinculo.sharing.agreements import Agreement
 
 _TLP_ORDER = ["clear", "green", "amber", "amber+strict", "red"]
@@ -56,7 +57,8 @@ class Guard:
         marks = doc.get("markings", {})
         try:
             key = (doc.get("type"), doc.get("origin"), bool(doc.get("revoked")), marks.get("tlp"),
-                   marks.get("handling"), tuple(marks.get("partners", ())), tuple(obj.get("object_marking_refs", ())))
+                   marks.get("handling"), tuple(marks.get("partners", ())), bool(marks.get("onward")),
+                   tuple(marks.get("excluded", ())), tuple(obj.get("object_marking_refs", ())))
             if key not in self._refusals:
                 self._refusals[key] = self._refusal(obj, doc, marks)
             refusal = self._refusals[key]
@@ -64,7 +66,7 @@ class Guard:
             refusal = self._refusal(obj, doc, marks)
         if refusal:
             raise EgressRefused(f"{oid}: {refusal}")
-        for path in a.withheld_fields.get(doc["type"], ()):
+        for path in _withheld(a, doc.get("type")):
             if _has_path(doc.get("body", {}), path):
                 raise EgressRefused(f"{oid}: withheld field {path} present")
 
@@ -80,8 +82,12 @@ class Guard:
         tlp, handling = markings_of(obj)
         if tlp is None or tlp.value != marks.get("tlp") or handling is None or handling.value != marks.get("handling"):
             return "object markings do not match the document"
+        if marks["tlp"] == "amber+strict":
+            return "TLP:AMBER+STRICT never leaves this agency"
         if _TLP_ORDER.index(marks["tlp"]) > _TLP_ORDER.index(a.max_tlp.value):
             return f"TLP:{marks['tlp'].upper()} above the agreement"
+        if partner in marks.get("excluded", []):
+            return f"{partner} is excluded by the origin"
         named = partner in marks.get("partners", [])
         if marks.get("partners") and not named:
             return f"{partner} is not a named recipient"
@@ -91,7 +97,19 @@ class Guard:
             return f"handling {marks['handling']} refused by the agreement"
         if a.handling_required and marks["handling"] not in {h.value for h in a.handling_required}:
             return f"handling {marks['handling']} not among those the agreement requires"
-        if doc.get("origin") != self.local_node and (marks["handling"] != "H2"
-                                                     or doc.get("origin") not in a.relay_origins):
-            return f"relaying a record from {doc.get('origin')} is not allowed"
+        origin = doc.get("origin")
+        if origin == partner:
+            return f"{partner} is the origin"
+        if origin == self.local_node:
+            if marks.get("onward") and not a.onward_sharing:
+                return f"onward sharing marked, but the agreement does not let {partner} share onward"
+            return None
+        if (not marks.get("onward") or marks["tlp"] not in ("clear", "green") or marks["handling"] not in ("H0", "H1")
+                or origin not in a.relay_origins or _withheld(a, doc.get("type"))):
+            return f"relaying a record from {origin} is not allowed"
         return None
+
+
+def _withheld(a: Agreement, rtype: object) -> frozenset[str]:
+    asked = a.withheld_fields.get(rtype, frozenset()) if isinstance(rtype, str) else frozenset()
+    return same_information(rtype, asked) if asked else frozenset()

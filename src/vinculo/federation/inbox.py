@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import orjson
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from vinculo.audit.events import AuditEvent
 from vinculo.audit.merkle import CompactRange, leaf_hash
@@ -26,9 +26,10 @@ from vinculo.records.repository import parse_markings
 from vinculo.records.types import BODY_TYPES
 from vinculo.sharing import service as sharing
 from vinculo.store.feed import allocate_seq, lock_node_state
+from vinculo.store.purge import after_purge
 from vinculo.store.tables import partners
 from vinculo.store.tables import record_versions as rv
-from vinculo.store.tables_federation import sync_state
+from vinculo.store.tables_federation import received_pages, sync_state
 from vinculo.store.upsert import upsert
 
 
@@ -221,6 +222,8 @@ def store_page(node: Node, partner: str, page: CheckedPage, verdicts: list[bool]
             tree.extend([leaf for leaf, _values in staged])
             repo.insert_tuples(conn, [(first + i, *values, now)  # one executemany a page
                                       for i, (_leaf, values) in enumerate(staged)])
+            conn.execute(insert(received_pages).values(partner=partner, first_seq=first,
+                                                       last_seq=first + len(staged) - 1))
             root = tree.root().hex()
         upsert(conn, sync_state, [{"partner": partner, "cursor": cursor, "receipts_seq": 0, "last_run": now,
                                    "last_result": json.dumps(result.__dict__)}],
@@ -231,4 +234,6 @@ def store_page(node: Node, partner: str, page: CheckedPage, verdicts: list[bool]
                 "first_seq": first, "last_seq": first + len(staged) - 1 if staged else None, "root": root,
                 "purged": purged}))
         uow.commit()
+    if purged:
+        after_purge(node.engine, [rv.name])  # the dropped content, off the disk too (store.purge)
     return result

@@ -24,8 +24,9 @@ from vinculo.node.context import Node
 from vinculo.records import repository as repo
 from vinculo.records.model import Record, format_ts, parse_ts, utcnow
 from vinculo.records.repository import parse_markings
+from vinculo.records.types import REFERENCE_FIELDS, references
 from vinculo.sharing import service as sharing
-from vinculo.sharing.release import PartnerNode, PartnerReleases
+from vinculo.sharing.release import PartnerNode, PartnerReleases, Release
 from vinculo.store.tables import record_versions as rv
 from vinculo.store.tables_federation import holdings, withdrawals
 from vinculo.store.upsert import upsert_tuples
@@ -104,6 +105,7 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
             if not rows:
                 break
             decisions = [decide(record) if why is None else None for _, record, why, _, _ in rows]
+            decisions = _with_ends(uow.conn, partner, decide, rows, decisions)
             # Only what will not go as released needs to know whether the partner holds it (a tombstone);
             # what goes updates `held` below, for later rows of the same record on this page.
             held = _holdings(uow.conn, partner,
@@ -126,7 +128,7 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
                         page.refused += 1
                         continue
                     going.append((record, kind, added, doc, record.signature, record.origin))
-                elif kind == "record" and not decision.withheld and stored is not None:
+                elif kind == "record" and not decision.changed and stored is not None:
                     # signed at rest (federation.at_rest), or signed now with the others
                     going.append((record, kind, added, doc, record.signature or stored_canonical(stored, doc),
                                   node.id))
@@ -160,6 +162,29 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
 
 
 _HELD = ["partner", "record_id", "version", "withdrawn", "updated"]  # key first, then the rest
+
+
+def _with_ends(conn, partner: str, decide: PartnerReleases, rows: list, decisions: list) -> list:  # noqa: ANN001
+    """A record that names other records (a relationship's ends, a note's or a case's subjects) goes only
+    with them: each named record must be the partner's own or one the partner may receive from us now.
+    Otherwise it is refused like any record the partner may not receive (a tombstone if it holds it)."""
+    named = {i: references(row[1].type, row[1].body) for i, (row, d) in enumerate(zip(rows, decisions))
+             if d is not None and d.allowed and row[1].type in REFERENCE_FIELDS}
+    if not named:
+        return decisions
+    held = repo.current_many(conn, sorted({ref for refs in named.values() for ref in refs}))
+    out = list(decisions)
+    for i, refs in named.items():
+        missing = [ref for ref in refs if not _goes_with(held.get(ref), partner, decide)]
+        if missing:
+            out[i] = Release(False, None, (f"names {', '.join(missing[:3])}, which {partner} may not receive",))
+    return out
+
+
+def _goes_with(record: Record | None, partner: str, decide: PartnerReleases) -> bool:
+    if record is None:
+        return False  # not held here: nothing says the partner may know of it
+    return record.origin == partner or decide(record).allowed
 
 
 def _holdings(conn, partner: str, record_ids: list[str]) -> dict[str, bool]:  # noqa: ANN001

@@ -15,13 +15,13 @@ from sqlalchemy import Connection, func, select
 
 from vinculo.accounts.model import Actor
 from vinculo.audit.events import AuditEvent
-from vinculo.federation.withdrawals import unreleasable_holdings
+from vinculo.federation.withdrawals import Withdrawals, unreleasable_holdings
 from vinculo.node.context import Node
 from vinculo.records import repository as repo
 from vinculo.records.model import FieldError, Record, RecordInvalid, utcnow
 from vinculo.records.service import Forbidden
 from vinculo.sharing import service as sharing
-from vinculo.sharing.agreements import TERMS, Agreement
+from vinculo.sharing.agreements import TERMS, Agreement, MissingTerms, amend
 from vinculo.sharing.release import PartnerNode, release
 from vinculo.store.tables import agreements, partners
 
@@ -47,13 +47,22 @@ def _errors(exc: ValidationError) -> list[FieldError]:
     return out
 
 
-def draft_agreement(conn: Connection, partner: str, terms: dict) -> Agreement:
-    """The next version of the agreement with `partner` as `terms` would make it (not stored)."""
+def draft_agreement(conn: Connection, partner: str, terms: dict, merge: bool = False) -> Agreement:
+    """The next version of the agreement with `partner` as `terms` would make it (not stored).
+
+    `merge`: `terms` are changes to the agreement in force (the other terms are kept); with none in force
+    they must state every required term. Otherwise `terms` are the whole agreement."""
     if not conn.execute(select(partners.c.node_id).where(partners.c.node_id == partner)).first():
         raise RecordInvalid([FieldError("partner", f"no partner {partner!r}")])
     unknown = sorted(set(terms) - set(TERMS))
     if unknown:
         raise RecordInvalid([FieldError(k, "not an agreement term") for k in unknown])
+    if merge:
+        try:
+            terms = amend(partner, sharing.current_agreement(conn, partner), terms)
+        except MissingTerms as exc:
+            raise RecordInvalid([FieldError(t, f"missing: {partner} has no agreement yet, and a first one "
+                                               "states it") for t in exc.missing]) from None
     last = conn.execute(
         select(func.max(agreements.c.version)).where(agreements.c.partner == partner)
     ).scalar()
@@ -83,6 +92,7 @@ def preview_agreement(
     terms: dict,
     limit: int = PREVIEW_RECORDS,
     on: dt.date | None = None,
+    merge: bool = False,
 ) -> dict:
     """For the `limit` most recent records this node could send `partner`: the decision under the draft
     and under the agreement in force; and the records the partner holds that the draft would withdraw."""
@@ -90,7 +100,7 @@ def preview_agreement(
     limit = max(1, min(limit, MAX_PREVIEW))
     day = on or utcnow().date()
     with node.uow() as uow:
-        draft = draft_agreement(uow.conn, partner, terms)
+        draft = draft_agreement(uow.conn, partner, terms, merge)
         current = sharing.current_agreement(uow.conn, partner)
         under_draft = PartnerNode(partner, node.id, draft, day)
         under_current = PartnerNode(partner, node.id, current, day)
@@ -111,6 +121,7 @@ def preview_agreement(
                 }
             )
         withdrawn = unreleasable_holdings(uow.conn, node.id, draft, day)
+        gone = Withdrawals(partner, withdrawn)
         uow.audit(
             AuditEvent(
                 actor.label,
@@ -130,6 +141,8 @@ def preview_agreement(
         "changed": sum(
             i["allowed"] != i["now"]["allowed"] or i["withheld"] != i["now"]["withheld"] for i in items
         ),
-        "withdrawn": len(withdrawn),
+        "withdrawn": gone.count,
+        "withdrawn_by_type": gone.by_type(),
+        "withdrawn_summary": gone.summary(),
         "withdrawn_records": [{"id": rid, "reason": why} for rid, why in withdrawn[:50]],
     }

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from vinculo.audit.events import AuditEvent
 from vinculo.node.context import Node
 from vinculo.records.model import ID_RE, format_ts, parse_ts, utcnow
-from vinculo.store.tables_federation import receipts
+from vinculo.store.tables_federation import holdings, receipts
 from vinculo.store.upsert import upsert_tuples
 
 MAX_RECEIPTS = 10000
@@ -59,11 +59,24 @@ def record_receipts(node: Node, partner: str, items: list[dict]) -> int:
         withdrawn += status == "withdrawn"
         rows.append((partner, rid, version, status, received, now))
     with node.uow() as uow:
-        upsert_tuples(uow.conn, receipts, _ROW, _ROW[:3], _ROW[3:], rows)
+        sent = _sent_to(uow.conn, partner, sorted({row[1] for row in rows}))
+        kept = [row for row in rows if row[2] <= sent.get(row[1], 0)]
+        upsert_tuples(uow.conn, receipts, _ROW, _ROW[:3], _ROW[3:], kept)
         uow.audit(AuditEvent(f"partner:{partner}", "receipts", f"partner:{partner}",
-                             {"count": len(rows), "withdrawn": withdrawn}))
+                             {"count": len(kept), "withdrawn": withdrawn, "ignored": len(rows) - len(kept)}))
         uow.commit()
-    return len(rows)
+    return len(kept)
+
+
+def _sent_to(conn, partner: str, record_ids: list[str]) -> dict[str, int]:  # noqa: ANN001
+    """The latest version of each record this node released to `partner` (its holdings). A receipt for
+    anything else is not kept: it is about a record we never sent there."""
+    out: dict[str, int] = {}
+    for i in range(0, len(record_ids), 900):
+        chunk = record_ids[i : i + 900]
+        out.update(conn.execute(select(holdings.c.record_id, holdings.c.version)
+                                .where(holdings.c.partner == partner, holdings.c.record_id.in_(chunk))).all())
+    return out
 
 
 def list_receipts(node: Node, partner: str, status: str | None = None, limit: int = 100) -> list[dict]:

@@ -51,10 +51,10 @@ SDO_EXTENSIONS = {t: f"extension-definition--{uuid.uuid5(STIX_NS, 'vinculo-sdo-'
 HANDLING_IDS = {h: f"marking-definition--{uuid.uuid5(STIX_NS, 'vinculo-handling-' + h.value)}" for h in Handling}
 HANDLING_BY_ID = {v: k for k, v in HANDLING_IDS.items()}
 _HANDLING_TEXT = {
-    Handling.H0: "No handling restriction beyond TLP and the sharing agreement.",
-    Handling.H1: "Intelligence only: not for evidential use without the originator's permission.",
-    Handling.H2: "The recipient may share onward with its own partners under its agreements.",
-    Handling.H3: "Special conditions apply; see the record's handling_text.",
+    Handling.H0: "H0 (SIENA): no restriction beyond TLP and the sharing agreement.",
+    Handling.H1: "H1 (SIENA): not to be used in judicial proceedings without the provider's permission.",
+    Handling.H2: "H2 (SIENA): not to be disseminated without the provider's permission.",
+    Handling.H3: "H3 (SIENA): other restrictions apply; see the record's handling_text.",
 }
 
 

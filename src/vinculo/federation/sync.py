@@ -26,7 +26,7 @@ from vinculo.records.model import format_ts, utcnow
 from vinculo.sharing import service as sharing
 from vinculo.store.feed import lock_node_state
 from vinculo.store.tables import record_versions as rv
-from vinculo.store.tables_federation import sync_state
+from vinculo.store.tables_federation import received_pages, sync_state
 
 FIRST_PAGE = 500  # then doubling up to the page size (measured at N = 2,000: 125 and 250 start slower)
 EARLY_RECEIPTS = 5_000  # stored versions waiting for receipts that start sending them during a pull
@@ -283,11 +283,14 @@ def send_receipts(node: Node, partner: str, url: str, http: httpx.Client) -> int
     """Tell the partner what we stored (or dropped) since the last receipts it acknowledged."""
     with node.engine.connect() as conn:
         since = conn.execute(select(sync_state.c.receipts_seq).where(sync_state.c.partner == partner)).scalar() or 0
-        agreement = sharing.current_agreement(conn, partner)
-        origins = {partner} | set(agreement.relay_origins if agreement else ())
         dropped = and_(rv.c.revoked, rv.c.body == "{}").label("dropped")  # a tombstone: content withdrawn
+        # Only versions stored from this partner's own pages: a receipt for a record another node relayed
+        # to us would tell this partner that we hold something it may never have released to us.
+        pages = select(received_pages.c.first_seq, received_pages.c.last_seq).where(
+            received_pages.c.partner == partner, received_pages.c.last_seq > since).subquery()
         rows = conn.execute(select(rv.c.seq, rv.c.id, rv.c.version, dropped, rv.c.added)
-                            .where(rv.c.seq > since, rv.c.origin.in_(origins)).order_by(rv.c.seq)).all()
+                            .join(pages, rv.c.seq.between(pages.c.first_seq, pages.c.last_seq))
+                            .where(rv.c.seq > since).order_by(rv.c.seq)).all()
     sent = 0
     for i in range(0, len(rows), 5000):
         chunk = rows[i : i + 5000]

@@ -272,3 +272,54 @@ BODY_TYPES: dict[str, type[Body]] = {
     "event": Event,
 }
 RECORD_TYPES = tuple(BODY_TYPES)
+
+# Withholding a field withholds every field that carries the same information: for each record type, the
+# fields that repeat (part of) a field's value. A Mexican CURP and RFC embed the birth date (YYMMDD) and
+# letters of the surnames and given name, and an RFC repeats a CURP's first ten characters; a free-text
+# description may name the person. Closed under repetition by `same_information`.
+SAME_INFORMATION: dict[str, dict[str, tuple[str, ...]]] = {
+    "person": {
+        "date_of_birth": ("curp", "rfc"),
+        "full_name": ("given_names", "surnames", "curp", "rfc", "description"),
+        "given_names": ("full_name", "curp", "rfc", "description"),
+        "surnames": ("full_name", "curp", "rfc", "description"),
+        "curp": ("rfc",),
+        "rfc": ("curp",),
+    },
+    "organization": {"name": ("description",)},
+    "location": {"address": ("coordinates",), "coordinates": ("address",)},
+}
+
+
+def same_information(record_type: str, fields: frozenset[str] | set[str] | tuple[str, ...]) -> frozenset[str]:
+    """`fields` and every field of `record_type` that carries the same information (transitively).
+    A nested path ("quantity.amount") counts for its top-level field's group too."""
+    groups = SAME_INFORMATION.get(record_type, {})
+    out = set(fields)
+    todo = [f.split(".")[0] for f in fields]
+    while todo:
+        for other in groups.get(todo.pop(), ()):
+            if other not in out:
+                out.add(other)
+                todo.append(other)
+    return frozenset(out)
+
+
+# The body fields that name other records: a record goes to a partner only with every record it names.
+REFERENCE_FIELDS: dict[str, tuple[str, ...]] = {
+    "relationship": ("source_ref", "target_ref"),
+    "note": ("about_refs",),
+    "case": ("subject_refs",),
+}
+
+
+def references(record_type: str, body: dict) -> list[str]:
+    """The record ids `body` names (relationship ends, a note's subjects, a case's subjects)."""
+    out: list[str] = []
+    for name in REFERENCE_FIELDS.get(record_type, ()):
+        value = body.get(name)
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend(v for v in value if isinstance(v, str))
+    return out

@@ -50,3 +50,29 @@ class Agreement(BaseModel):
 
 TERMS: tuple[str, ...] = tuple(f for f in Agreement.model_fields if f not in ("partner", "version"))
 """The terms an administrator sets (everything but whom it is with and its version number)."""
+
+REQUIRED_TERMS: tuple[str, ...] = ("record_types", "max_tlp", "start")
+"""What a first agreement must state; a later change states only what it changes."""
+
+
+class MissingTerms(ValueError):
+    def __init__(self, partner: str, missing: list[str]):
+        self.missing = missing
+        super().__init__(f"no agreement with {partner} yet: a first agreement states {', '.join(REQUIRED_TERMS)} "
+                         f"(missing: {', '.join(missing)})")
+
+
+def terms_of(agreement: Agreement) -> dict:
+    """The terms of a stored agreement, as JSON values (what `amend` starts from)."""
+    return {k: v for k, v in agreement.model_dump(mode="json").items() if k in TERMS}
+
+
+def amend(partner: str, current: Agreement | None, changes: dict) -> dict:
+    """The terms of the next version when an administrator changes only `changes`: the other terms are
+    kept from the agreement in force. With none in force, `changes` must state every required term."""
+    if current is None:
+        missing = [t for t in REQUIRED_TERMS if t not in changes]
+        if missing:
+            raise MissingTerms(partner, missing)
+        return dict(changes)
+    return terms_of(current) | changes

@@ -1,11 +1,16 @@
 """Markings carried by every record: TLP 2.0, handling codes, source grading.
 
 TLP 2.0 (FIRST): CLEAR < GREEN < AMBER < AMBER+STRICT < RED.
-Handling codes (Vinculo's, modelled on law-enforcement 3x5x2 handling):
-  H0  no handling restriction beyond TLP and the agreement;
-  H1  intelligence only: the recipient may not use it as evidence without asking;
-  H2  the recipient may share it onward with its own partners (relay);
-  H3  special conditions given in `handling_text`; released only to partners named in `partners`.
+Handling codes, with the meanings of Europol's SIENA handling codes that liaison officers use daily:
+  H0  no restriction beyond TLP;
+  H1  not to be used in judicial proceedings without the provider's permission;
+  H2  not to be disseminated without the provider's permission (never relayed);
+  H3  other restrictions, stated in `handling_text`; released only to partners named in `partners`,
+      never relayed.
+Onward sharing is a permission of its own, signed by the origin with the rest of the markings: `onward`
+lets recipients relay the record to their partners (only TLP:CLEAR or GREEN, H0 or H1, never to a node
+in `excluded` or outside `partners` when it names recipients). `excluded` names nodes that must never
+receive the record, directly or through a relay.
 Grading: source reliability A (reliable), B (mostly reliable), C (not reliable), X (untested);
 information accuracy 1 (known directly), 2 (known indirectly, corroborated), 3 (not corroborated),
 4 (cannot be judged).
@@ -13,6 +18,7 @@ information accuracy 1 (known directly), 2 (known indirectly, corroborated), 3 (
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from functools import lru_cache
 
@@ -35,6 +41,7 @@ class TLP(str, Enum):
 
 
 _TLP_RANK = {TLP.CLEAR: 0, TLP.GREEN: 1, TLP.AMBER: 2, TLP.AMBER_STRICT: 3, TLP.RED: 4}
+_NODE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 class Handling(str, Enum):
@@ -61,13 +68,30 @@ class Markings(BaseModel):
     handling_text: str | None = Field(default=None, max_length=2000)
     reliability: Reliability = Reliability.X
     accuracy: int = Field(default=4, ge=1, le=4)
-    partners: tuple[str, ...] = ()
+    partners: tuple[str, ...] = Field(default=(), max_length=100)
+    onward: bool = False
+    """The origin permits recipients to share the record onward (relay it); see `release`."""
+    excluded: tuple[str, ...] = Field(default=(), max_length=100)
+    """Nodes that must never receive the record, directly or through a relay."""
 
     @model_validator(mode="after")
     def _check(self) -> "Markings":
         if self.handling is Handling.H3 and not (self.handling_text or "").strip():
             raise ValueError("handling H3 needs handling_text stating the conditions")
+        for name in ("partners", "excluded"):
+            for node_id in getattr(self, name):
+                if not isinstance(node_id, str) or not _NODE_ID.match(node_id):
+                    raise ValueError(f"{name}: {node_id!r} is not a node id (letters, digits, '-', '_', '.')")
+        both = set(self.partners) & set(self.excluded)
+        if both:
+            raise ValueError(f"excluded: {', '.join(sorted(both))} cannot be both a named recipient and excluded")
         return self
+
+    @property
+    def relayable(self) -> bool:
+        """Whether the origin's markings let a recipient relay the record at all (to whom is `release`'s)."""
+        return (self.onward and self.tlp.rank <= _TLP_RANK[TLP.GREEN]
+                and self.handling in (Handling.H0, Handling.H1))
 
     def to_json(self) -> dict:
         return _as_json(self) | {}  # a fresh dict each time; the dump itself is cached
@@ -75,4 +99,10 @@ class Markings(BaseModel):
 
 @lru_cache(maxsize=4096)
 def _as_json(markings: Markings) -> dict:
-    return markings.model_dump(mode="json")
+    out = markings.model_dump(mode="json")
+    # Left out at their defaults, so that versions signed before these fields existed keep their bytes.
+    if not out["onward"]:
+        del out["onward"]
+    if not out["excluded"]:
+        del out["excluded"]
+    return out

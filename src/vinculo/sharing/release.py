@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from vinculo.records.model import Record
+from vinculo.records.types import same_information
 from vinculo.sharing.agreements import Agreement
 from vinculo.sharing.markings import TLP, Handling, Markings
 
@@ -46,6 +47,14 @@ class Release:
     view: dict | None
     reasons: tuple[str, ...]
     withheld: tuple[str, ...] = ()
+    onward_off: bool = False
+    """The view goes without the origin's onward permission (the agreement does not let the partner
+    share onward): it differs from the stored version, so it is signed when it is sent."""
+
+    @property
+    def changed(self) -> bool:
+        """Whether the view differs from the stored version (it cannot go with the stored signature)."""
+        return bool(self.withheld) or self.onward_off
 
 
 def _deny(*reasons: str) -> Release:
@@ -109,7 +118,10 @@ def _release_partner(record: Record, p: PartnerNode) -> Release:
 def _with_view(record: Record, decision: Release) -> Release:
     if not decision.allowed:
         return decision
-    return Release(True, _view(record, decision.withheld), decision.reasons, decision.withheld)
+    view = _view(record, decision.withheld)
+    if decision.onward_off:  # the document's markings are a fresh dict (Markings.to_json)
+        view["markings"] = {k: v for k, v in view["markings"].items() if k != "onward"}
+    return Release(True, view, decision.reasons, decision.withheld, decision.onward_off)
 
 
 def _partner_decision(rtype: str, origin: str, revoked: bool, m: Markings, p: PartnerNode) -> Release:
@@ -124,22 +136,21 @@ def _partner_decision(rtype: str, origin: str, revoked: bool, m: Markings, p: Pa
         return _deny(f"agreement v{a.version} with {p.node_id} is not in force on {p.on.isoformat()}")
     if rtype not in a.record_types:
         return _deny(f"agreement v{a.version} does not cover {rtype} records")
-    if origin != p.local_node:
-        if origin == p.node_id:
-            return _deny(f"{p.node_id} is the origin of this record")
-        if m.handling is not Handling.H2:
-            return _deny(f"origin {origin} did not allow onward sharing (H2)")
-        if origin not in a.relay_origins:
-            return _deny(f"agreement v{a.version} does not relay records from {origin}")
+    if origin == p.node_id:
+        return _deny(f"{p.node_id} is the origin of this record")
     if revoked:
         return _deny("revoked at its origin: partners get a tombstone, not the record")
+    if p.node_id in m.excluded:
+        return _deny(f"the origin's markings exclude {p.node_id}")
     named = p.node_id in m.partners
     if m.partners and not named:
         return _deny(f"the markings name the recipients ({', '.join(m.partners)}); {p.node_id} is not one")
+    if m.tlp is TLP.AMBER_STRICT:
+        return _deny("TLP:AMBER+STRICT is for this agency only: never sent to a partner")
     if m.tlp is TLP.RED and not named:
         return _deny("TLP:RED goes only to partners named in the markings")
     if m.handling is Handling.H3 and not named:
-        return _deny("handling H3 goes only to partners named in the markings")
+        return _deny("handling H3 (other restrictions) goes only to partners named in the markings")
     if not m.tlp.at_most(a.max_tlp):
         return _deny(f"TLP:{m.tlp.value.upper()} is above the agreement's limit TLP:{a.max_tlp.value.upper()}")
     if m.handling in a.handling_refused:
@@ -147,13 +158,47 @@ def _partner_decision(rtype: str, origin: str, revoked: bool, m: Markings, p: Pa
     if a.handling_required and m.handling not in a.handling_required:
         need = ", ".join(sorted(h.value for h in a.handling_required))
         return _deny(f"agreement v{a.version} requires handling {need}")
-    withheld = tuple(sorted(a.withheld_fields.get(rtype, ())))
+    asked = frozenset(a.withheld_fields.get(rtype, ()))
+    withheld = tuple(sorted(same_information(rtype, asked)))
+    if origin != p.local_node:
+        return _relay_decision(origin, m, p, withheld)
     reasons = [f"agreement v{a.version} with {p.node_id} covers {rtype} up to TLP:{a.max_tlp.value.upper()}"]
     if named:
         reasons.append(f"{p.node_id} is named in the markings")
+    if m.handling is Handling.H1:
+        reasons.append("H1: not to be used in judicial proceedings without our permission")
+    if m.handling is Handling.H2:
+        reasons.append("H2: not to be disseminated without our permission")
     if withheld:
-        reasons.append("withheld by the agreement: " + ", ".join(withheld))
-    return Release(True, None, tuple(reasons), withheld)
+        reasons.append("withheld by the agreement: " + ", ".join(sorted(asked)))
+        if set(withheld) - asked:
+            reasons.append("withheld with them, as they carry the same information: "
+                           + ", ".join(sorted(set(withheld) - asked)))
+    onward_off = m.onward and not a.onward_sharing
+    if onward_off:
+        reasons.append(f"sent without onward sharing: agreement v{a.version} does not let {p.node_id} share onward")
+    elif m.onward:
+        reasons.append(f"{p.node_id} may share it onward (TLP:CLEAR/GREEN, H0/H1 only)")
+    return Release(True, None, tuple(reasons), withheld, onward_off)
+
+
+def _relay_decision(origin: str, m: Markings, p: PartnerNode, withheld: tuple[str, ...]) -> Release:
+    """A record from another origin, held here: it goes on only as its origin signed it and allowed."""
+    a = p.agreement
+    assert a is not None
+    if not m.onward:
+        return _deny(f"origin {origin} did not permit onward sharing")
+    if not m.tlp.at_most(TLP.GREEN):
+        return _deny(f"TLP:{m.tlp.value.upper()} is never relayed: only CLEAR and GREEN go onward")
+    if m.handling not in (Handling.H0, Handling.H1):
+        return _deny(f"handling {m.handling.value} is never relayed without the provider's permission")
+    if origin not in a.relay_origins:
+        return _deny(f"agreement v{a.version} does not relay records from {origin}")
+    if withheld:
+        return _deny(f"agreement v{a.version} withholds fields of this type, and a relay cannot withhold: "
+                     f"it passes {origin}'s signed version unchanged")
+    return Release(True, None, (f"relayed: {origin} permits onward sharing, and agreement v{a.version} "
+                                f"relays {origin}'s records to {p.node_id}",))
 
 
 class PartnerReleases:

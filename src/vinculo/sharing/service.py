@@ -45,25 +45,36 @@ def set_agreement(node: Node, partner: str, terms: dict, by: str = "system",
                   then: Callable[[Any, Agreement], None] | None = None) -> Agreement:
     """Store a new version of the agreement with `partner` (versions are kept, never overwritten).
 
-    `then(uow, agreement)` runs in the same transaction (federation uses it to withdraw what the
-    new terms no longer allow the partner to hold)."""
+    `then(uow, agreement)` runs in the same transaction. (Changing an agreement together with withdrawing
+    what the new terms no longer allow the partner to hold is `federation.agreements.update_agreement`.)"""
     with node.uow() as uow:
-        if not uow.conn.execute(select(partners.c.node_id).where(partners.c.node_id == partner)).first():
-            raise SharingError(f"no partner {partner!r}")
-        last = uow.conn.execute(select(func.max(agreements.c.version)).where(agreements.c.partner == partner)).scalar()
-        try:
-            agreement = Agreement.model_validate({**terms, "partner": partner, "version": (last or 0) + 1})
-        except ValidationError as exc:
-            raise SharingError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
-        doc = agreement.model_dump(mode="json")
-        uow.conn.execute(insert(agreements).values(partner=partner, version=agreement.version,
-                                                   document=json.dumps(doc), created=format_ts(utcnow()),
-                                                   created_by=by))
-        uow.audit(AuditEvent(by, "agreement.set", f"partner:{partner}", doc))
+        agreement = next_agreement(uow.conn, partner, terms)
+        store_agreement(uow, agreement, by)
         if then is not None:
             then(uow, agreement)
         uow.commit()
     return agreement
+
+
+def next_agreement(conn: Connection, partner: str, terms: dict) -> Agreement:
+    """The next version of the agreement with `partner` under `terms` (validated, not stored)."""
+    if not conn.execute(select(partners.c.node_id).where(partners.c.node_id == partner)).first():
+        raise SharingError(f"no partner {partner!r}")
+    last = conn.execute(select(func.max(agreements.c.version)).where(agreements.c.partner == partner)).scalar()
+    try:
+        return Agreement.model_validate({**terms, "partner": partner, "version": (last or 0) + 1})
+    except ValidationError as exc:
+        raise SharingError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+
+
+def store_agreement(uow: Any, agreement: Agreement, by: str, note: dict | None = None) -> None:
+    """Insert `agreement` (a version from `next_agreement`) and its audit entry in `uow`'s transaction;
+    `note` adds to the audit entry (e.g. what the change withdraws). The caller commits."""
+    doc = agreement.model_dump(mode="json")
+    uow.conn.execute(insert(agreements).values(partner=agreement.partner, version=agreement.version,
+                                               document=json.dumps(doc), created=format_ts(utcnow()),
+                                               created_by=by))
+    uow.audit(AuditEvent(by, "agreement.set", f"partner:{agreement.partner}", doc | (note or {})))
 
 
 def current_agreement(conn: Connection, partner: str) -> Agreement | None:

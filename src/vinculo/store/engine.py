@@ -23,6 +23,9 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
+            # Deleted content is overwritten with zeros, in the database file and in the WAL frames the
+            # deleting transaction writes (store.purge checkpoints the WAL after a purge).
+            cur.execute("PRAGMA secure_delete=ON")
             cur.execute("PRAGMA busy_timeout=60000")
             cur.execute("PRAGMA cache_size=-131072")  # up to 128 MiB of pages: bulk imports stay in memory
             cur.execute("PRAGMA temp_store=MEMORY")

@@ -62,3 +62,13 @@ receipts = Table(
     Column("received_at", TS, nullable=False),
     Column("recorded", TS, nullable=False),
 )
+
+# The sequence numbers of the versions stored from each partner, a range per stored page: a receipt names
+# only versions that came from the partner it goes to (never one relayed to us by somebody else).
+received_pages = Table(
+    "received_pages",
+    metadata,
+    Column("partner", String(64), primary_key=True),
+    Column("first_seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("last_seq", BigInteger, nullable=False),
+)

@@ -124,6 +124,8 @@ def marking_inputs(partners: list[str]) -> list[Input]:
               option_kind="reliability"),
         Input("markings.accuracy", "select", True, [(str(i), str(i)) for i in range(1, 5)], option_kind="accuracy"),
         Input("markings.partners", "checkboxes", False, [(p, p) for p in partners]),
+        Input("markings.onward", "checkbox"),
+        Input("markings.excluded", "checkboxes", False, [(p, p) for p in partners]),
     ]
 
 

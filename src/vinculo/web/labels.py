@@ -23,8 +23,10 @@ TLP = {"clear": N_("TLP:CLEAR (public)"), "green": N_("TLP:GREEN (community)"),
        "amber": N_("TLP:AMBER (need to know)"), "amber+strict": N_("TLP:AMBER+STRICT (organisation only)"),
        "red": N_("TLP:RED (named recipients only)")}
 
-HANDLING = {"H0": N_("H0 — no restriction beyond TLP"), "H1": N_("H1 — intelligence only, not evidence"),
-            "H2": N_("H2 — may be shared onward"), "H3": N_("H3 — special conditions")}
+HANDLING = {"H0": N_("H0 — no restriction beyond TLP"),
+            "H1": N_("H1 — not for judicial proceedings without permission"),
+            "H2": N_("H2 — not to be disseminated without permission"),
+            "H3": N_("H3 — other restrictions (stated)")}
 
 RELIABILITY = {"A": N_("A — reliable"), "B": N_("B — mostly reliable"), "C": N_("C — not reliable"),
                "X": N_("X — untested")}
@@ -70,6 +72,8 @@ FIELDS = {
     "markings.tlp": N_("TLP"), "markings.handling": N_("Handling"), "markings.handling_text": N_("Handling conditions"),
     "markings.reliability": N_("Source reliability"), "markings.accuracy": N_("Information accuracy"),
     "markings.partners": N_("Named recipients (partners)"),
+    "markings.onward": N_("Partners may share it onward (TLP:CLEAR/GREEN, H0/H1 only)"),
+    "markings.excluded": N_("Never to these partners, directly or through a relay"),
 }
 
 CASE_KINDS = {

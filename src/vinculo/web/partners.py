@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from vinculo.accounts.model import Actor
 from vinculo.federation import overview
-from vinculo.federation.agreements import update_agreement
+from vinculo.federation.agreements import WithdrawalsUnconfirmed, update_agreement
 from vinculo.federation.preview import draft_agreement, preview_agreement, require_manage
 from vinculo.records.model import RecordInvalid
 from vinculo.web import agreement_form
@@ -42,7 +42,14 @@ def partner_page(
 
 
 def _editor(
-    request: Request, actor: Actor, partner: str, values: dict, errors: list, status: int = 200
+    request: Request,
+    actor: Actor,
+    partner: str,
+    values: dict,
+    errors: list,
+    status: int = 200,
+    preview: dict | None = None,
+    confirmed: int | None = None,
 ) -> Response:
     node = request.app.state.node
     everyone = [p["node_id"] for p in overview.partners_overview(node, actor)]
@@ -57,6 +64,9 @@ def _editor(
         values=values,
         errors=placed,
         other_errors=rest,
+        preview=preview,
+        problems=[],
+        confirmed=confirmed,
         **agreement_form.choices(partner, everyone),
     )
 
@@ -70,6 +80,12 @@ def agreement_editor(partner: str, request: Request, actor: Actor = Depends(web_
 
 def _terms(form: FormData) -> dict:
     return agreement_form.parse(form.getlist, form.get)
+
+
+def _confirmed(form: FormData) -> int:
+    """The withdrawal count the administrator ticked in the preview (0: none)."""
+    value = str(form.get("confirm_withdrawn") or "")
+    return int(value) if value.isdigit() else 0
 
 
 @router.post("/partners/{partner}/agreement/preview")
@@ -86,7 +102,9 @@ async def agreement_preview(
         return render(
             request, "partials/agreement_preview.html", preview=None, problems=[str(e) for e in exc.errors]
         )
-    return render(request, "partials/agreement_preview.html", preview=result, problems=[])
+    return render(
+        request, "partials/agreement_preview.html", preview=result, problems=[], confirmed=_confirmed(form)
+    )
 
 
 def _check(node, partner: str, terms: dict) -> None:
@@ -109,5 +127,12 @@ async def agreement_save(partner: str, request: Request, form: FormData = Depend
             | {"start": str(form.get("start") or ""), "end": str(form.get("end") or "")}
         )
         return await run_in_threadpool(_editor, request, actor, partner, values, exc.errors, 422)
-    agreement, withdrawn = await run_in_threadpool(update_agreement, node, partner, terms, actor.label)
+    try:
+        agreement, withdrawn = await run_in_threadpool(
+            update_agreement, node, partner, terms, actor.label, False, _confirmed(form)
+        )
+    except WithdrawalsUnconfirmed:  # show the count (and the box to tick) before anything is withdrawn
+        preview = await run_in_threadpool(preview_agreement, node, actor, partner, terms)
+        values = agreement_form.blank() | agreement_form.from_agreement(preview["draft"])
+        return await run_in_threadpool(_editor, request, actor, partner, values, [], 409, preview, 0)
     return redirect(request, f"/partners/{partner}?saved={agreement.version}&withdrawn={withdrawn}")
