@@ -28,22 +28,25 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 
 def declared_groups() -> dict[tuple[str, str], tuple[str, ...]]:
-    """Groups declared by the product (whatever the name it gives them), merged with HARD_GROUPS."""
+    """HARD_GROUPS merged with the groups the product declares (`records.types.SAME_INFORMATION`, read
+    as a table: {type: {field: (fields carrying the same information)}}), closed transitively here."""
     groups = {k: set(v) for k, v in HARD_GROUPS.items()}
     try:
-        from vinculo.records import types
-    except ImportError:  # pragma: no cover
-        return {k: tuple(v) for k, v in groups.items()}
-    for name in dir(types):
-        value = getattr(types, name)
-        if "GROUP" not in name.upper() or not isinstance(value, dict):
-            continue
-        for key, members in value.items():  # {type: {field: [same...]}} or {(type, field): [same...]}
-            if isinstance(key, tuple) and len(key) == 2:
-                groups.setdefault(key, set()).update(_names(members))
-            elif isinstance(key, str) and isinstance(members, dict):
-                for fld, same in members.items():
-                    groups.setdefault((key, fld), set()).update(_names(same))
+        from vinculo.records.types import SAME_INFORMATION as declared
+    except ImportError:  # before the product declared them
+        declared = {}
+    for rtype, table in declared.items():
+        for fld, same in table.items():
+            groups.setdefault((rtype, fld), set()).update(_names(same))
+    changed = True
+    while changed:
+        changed = False
+        for (rtype, _fld), same in groups.items():
+            for other in list(same):
+                more = groups.get((rtype, other), set()) - same
+                if more:
+                    same.update(more)
+                    changed = True
     return {k: tuple(sorted(v)) for k, v in groups.items()}
 
 
@@ -315,8 +318,14 @@ class Oracle:
         if origin == sender:
             if truth.get("revoked"):
                 self._leak(sender, receiver, rid, "revoked at its origin, sent with its body", where)
-            if doc.get("version") != truth["version"] or doc.get("markings") != truth["markings"]:
-                self._leak(sender, receiver, rid, "not the origin's current version and markings", where)
+            marks = doc.get("markings") or {}
+            # The origin may send its view without the onward permission (stricter); nothing else differs.
+            same = marks == truth["markings"] or (marks == {k: v for k, v in truth["markings"].items()
+                                                            if k != "onward"})
+            if doc.get("version") != truth["version"] or not same:
+                self._leak(sender, receiver, rid, "not the origin's current version and markings", where
+                           + f"; sent v{doc.get('version')} {doc.get('markings')}, made v{truth['version']} "
+                           + f"{truth['markings']}")
             body, real = doc.get("body") or {}, truth.get("body") or {}
             if any(k not in real or real[k] != v for k, v in body.items()):
                 self._leak(sender, receiver, rid, "body differs from the origin's record", where)

@@ -18,13 +18,17 @@ WITHHELD = ({}, {}, {"person": ["date_of_birth"]}, {"person": ["curp"]}, {"seizu
             {"person": ["date_of_birth"], "seizure": ["place"]})
 
 
-def markings(nodes: tuple[str, ...], origin: str) -> st.SearchStrategy[dict]:
+@st.composite
+def markings(draw, nodes: tuple[str, ...], origin: str) -> dict:
     others = [n for n in nodes if n != origin]
-    return st.fixed_dictionaries(
+    m = draw(st.fixed_dictionaries(
         {"tlp": st.sampled_from(TLPS), "handling": st.sampled_from(HANDLING)},
         optional={"partners": st.lists(st.sampled_from(others), unique=True, max_size=2),
                   "onward": st.sampled_from((True, False)),
-                  "excluded": st.lists(st.sampled_from(others), unique=True, max_size=1)})
+                  "excluded": st.lists(st.sampled_from(others), unique=True, max_size=1)}))
+    if "excluded" in m:  # a node cannot be both named and excluded (the markings refuse it)
+        m["excluded"] = [n for n in m["excluded"] if n not in m.get("partners", ())]
+    return m
 
 
 @st.composite
