@@ -24,7 +24,6 @@ HERE = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(HERE / "tests"), str(HERE / "tests" / "leak"), str(HERE / "src")]
 
 from conftest import Databases
-from hypothesis import HealthCheck, Phase, given, settings
 from leak_harness import NODE_IDS, network
 from leak_strategies import scenarios
 
@@ -35,8 +34,8 @@ def main() -> int:
     ap.add_argument("--nodes", type=int, default=4, choices=range(3, len(NODE_IDS) + 1))
     ap.add_argument("--records", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--show", type=int, default=3, help="print the whole scenario of the first SHOW leaky cases")
     ap.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
-    ap.add_argument("--seed", type=int, default=None)
     args = ap.parse_args()
     nodes = NODE_IDS[: args.nodes]
     totals: collections.Counter = collections.Counter()
@@ -45,33 +44,32 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="vinculo-leak-") as tmp:
         dbs = Databases(args.db, Path(tmp))
 
-        @settings(max_examples=args.examples, deadline=None, database=None, phases=[Phase.generate],
-                  suppress_health_check=list(HealthCheck))
-        @given(scenarios(nodes, rounds=args.rounds, max_records=args.records))
-        def case(scenario) -> None:
-            n = totals["cases"]
-            with network(dbs, Path(tmp), scenario.nodes, tag=f"-{n}") as net:
-                out = net.run(scenario)
-            o = out.oracle
-            totals.update(cases=1, records=out.records, pulls=out.pulls, failed_pulls=len(out.failed_pulls),
-                          captures=o.captures_checked, objects=o.objects_checked, relayed=o.relayed,
-                          tombstones=o.tombstones, receipts=o.receipts_checked, leaks=len(o.leaks),
-                          leaky_cases=bool(o.leaks))
-            for leak in o.leaks:
-                seen.setdefault((leak.sender, leak.receiver, leak.rule), []).append(leak.obj)
-            print(f"case {n + 1}: {out.records} records, {out.pulls} pulls, {o.objects_checked} objects, "
-                  f"{len(o.leaks)} leaks", flush=True)
-
-        if args.seed is not None:
-            from hypothesis import seed
-
-            case = seed(args.seed)(case)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                case()
-            finally:
-                dbs.drop()
+        strategy = scenarios(nodes, rounds=args.rounds, max_records=args.records)
+        try:
+            for n in range(args.examples):
+                # Each case drawn on its own (`example()`): hypothesis' own search starts from the simplest
+                # example and mutates it into near-copies, which suits shrinking, not a hunt.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    scenario = strategy.example()
+                with network(dbs, Path(tmp), scenario.nodes, tag=f"-{n}") as net:
+                    out = net.run(scenario)
+                o = out.oracle
+                totals.update(cases=1, records=out.records, pulls=out.pulls, failed_pulls=len(out.failed_pulls),
+                              captures=o.captures_checked, objects=o.objects_checked, relayed=o.relayed,
+                              tombstones=o.tombstones, receipts=o.receipts_checked, leaks=len(o.leaks),
+                              leaky_cases=bool(o.leaks))
+                for leak in o.leaks:
+                    seen.setdefault((leak.sender, leak.receiver, leak.rule), []).append(leak.obj)
+                    if len(seen) <= 20 and len(seen[(leak.sender, leak.receiver, leak.rule)]) == 1:
+                        print(f"  leak: {leak}", flush=True)
+                if o.leaks and totals["leaky_cases"] <= args.show:
+                    print(f"  scenario of case {n + 1}:\n" + scenario.describe(), flush=True)
+                print(f"case {n + 1}: {out.records} records, {out.pulls} pulls, {o.objects_checked} objects "
+                      f"({o.relayed} relayed, {o.tombstones} tombstones), {o.receipts_checked} receipts, "
+                      f"{len(o.leaks)} leaks", flush=True)
+        finally:
+            dbs.drop()
     elapsed = time.perf_counter() - started
     t = totals
     print(f"\n{t['cases']} cases on {args.nodes} nodes ({args.db}) in {elapsed:.0f} s "

@@ -3,6 +3,7 @@ every ordered pair (some missing), relay topologies, revocations and re-markings
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import permutations
 
 from hypothesis import strategies as st
@@ -76,6 +77,24 @@ def scenarios(draw, nodes: tuple[str, ...] = ("us-dea", "mx-fgr", "ca-rcmp"), ro
         if draw(st.integers(0, 5)) < 5:  # one pair in six has no agreement
             agreements[(n, p)] = draw(terms(nodes, n, p))
     recs = draw(records(nodes, max_records))
+    # Most scenarios get one relay chain origin -> relay -> recipient whose terms permit relaying, and
+    # a record the origin lets go onward, so that relays (and refusals next to them) are exercised.
+    chain = draw(st.one_of(st.permutations(nodes).map(lambda p: tuple(p[:3])), st.none()))
+    if chain:
+        o, n, p = chain
+        for key in ((o, n), (n, p), (p, n)):
+            agreements.setdefault(key, draw(terms(nodes, *key)))
+        agreements[(o, n)] |= {"onward_sharing": True}
+        agreements[(n, p)] |= {"withheld_fields": {}, "end": None,
+                               "relay_origins": sorted(set(agreements[(n, p)]["relay_origins"]) | {o})}
+        agreements[(p, n)] |= {"relay_origins": sorted(set(agreements[(p, n)]["relay_origins"]) | {o})}
+        rtype = draw(st.sampled_from(("seizure", "person")))
+        for key in ((o, n), (n, p)):
+            agreements[key] |= {"start": "2020-01-01", "end": None, "handling_required": [], "handling_refused": [],
+                                "record_types": sorted(set(agreements[key]["record_types"]) | {rtype})}
+        first = RecordSpec(o, rtype, {"tlp": draw(st.sampled_from(("green", "clear"))),
+                                      "handling": draw(st.sampled_from(("H0", "H1"))), "onward": True})
+        recs = [first] + [replace(r, refs=tuple(i + 1 for i in r.refs)) for r in recs]
     steps: list[tuple] = []
     for r in range(rounds):
         order = draw(st.permutations(pairs))

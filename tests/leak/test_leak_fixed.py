@@ -87,3 +87,17 @@ def test_receipts_to_origin_never_name_what_came_by_relay(databases, tmp_path):
     out = run(databases, tmp_path, Scenario(NODES, agreements, records, steps))
     assert out.oracle.relayed >= 1 and out.oracle.receipts_checked >= 1  # both paths were exercised
     assert_no_leaks(out)
+
+
+def test_relay_stops_when_the_origin_withdraws_onward_sharing(databases, tmp_path):
+    """(5) us->mx permitted onward sharing when mx pulled; then us changes that agreement to forbid it.
+    mx must not go on relaying what it got under the old terms."""
+    records = [RecordSpec(US, "seizure", {"tlp": "green", "handling": "H0", "onward": True})]
+    agreements = {(US, MX): OPEN | {"onward_sharing": True},
+                  (MX, CA): OPEN | {"relay_origins": [US]},
+                  (CA, MX): OPEN | {"relay_origins": [US]}}
+    steps = [("pull", MX, US), ("agree", US, MX, OPEN | {"onward_sharing": False}), ("pull", MX, US),
+             ("pull", CA, MX)]
+    out = run(databases, tmp_path, Scenario(NODES, agreements, records, steps))
+    assert len(out.oracle.received[(MX, US)]) == 1
+    assert_no_leaks(out)
