@@ -90,6 +90,13 @@ def canon(doc: dict) -> str:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+# Leaks the product is known to have, each pinned by a strict xfail in test_leak_fixed.py (scenarios 5 and
+# 6): a node relays a record under an onward permission the origin signed for another hop or under terms
+# it has since withdrawn. The property test reports these as warnings, not failures, so that it still
+# fails on anything new; delete this (and the xfails) once the product refuses them.
+KNOWN = (re.compile(r"^\S+'s agreement with \S+ does not permit onward sharing$"),)
+
+
 @dataclass
 class Leak:
     sender: str
@@ -100,6 +107,10 @@ class Leak:
 
     def __str__(self) -> str:
         return f"{self.sender} -> {self.receiver}: {self.obj}: {self.rule} ({self.where})"
+
+    @property
+    def known(self) -> bool:
+        return any(k.match(self.rule) for k in KNOWN)
 
 
 @dataclass
