@@ -94,7 +94,7 @@ def authenticate(node: Node, token: str | None) -> Actor:
     """Resolve a bearer token to an actor and audit the use; raise AuthError otherwise."""
     if not token:
         raise AuthError("missing bearer token")
-    with node.uow() as uow:
+    with node.uow(read_only=True) as uow:  # its one entry is group-committed with other requests'
         row = uow.conn.execute(
             select(tokens.c.id, tokens.c.expires, tokens.c.revoked, users.c.name, users.c.role, users.c.disabled)
             .join(users, users.c.id == tokens.c.user_id).where(tokens.c.token_hash == _token_hash(token))

@@ -6,9 +6,37 @@ from dataclasses import dataclass, field
 
 from vinculo.canonical import canonical_json
 
-ACTIONS = ("node.init", "user.add", "token.create", "token.use", "login", "login.failed", "record.create",
-           "record.version", "record.revoke", "record.read", "record.list", "record.preview", "import",
-           "audit.read", "denied")
+ACTION_NOTES: dict[str, str] = {
+    # the node, its users and their tokens
+    "node.init": "the node was created", "user.add": "a user account was added",
+    "token.create": "an API token was issued", "token.use": "an API token authenticated a request",
+    "login": "a user logged in", "login.failed": "a wrong user name or password",
+    "login.throttled": "a login refused while the name or address is throttled",
+    # records
+    "record.create": "a record was created", "record.version": "a new version of a record",
+    "record.revoke": "a record was revoked", "record.read": "a record was read",
+    "record.list": "records were listed (their ids)", "record.count": "records were counted (the filters)",
+    "record.preview": "a record's release preview was shown", "record.selectors": "a record's selectors were read",
+    "records.signed": "imported versions were signed in the background", "denied": "a read was refused (why)",
+    "import": "a file of records was imported", "stats.import": "a file of public statistics was imported",
+    "graph.query": "a link-analysis query", "alerts.list": "correlation alerts were listed",
+    "alerts.raised": "correlation alerts were raised", "notices.list": "PSI hit notices were listed",
+    "audit.read": "the audit log was read",
+    # partners, agreements and what crosses between nodes
+    "partner.add": "a partner node was added", "partner.credential": "a pull credential was issued",
+    "agreement.set": "a new version of an agreement", "agreement.preview": "what an agreement change would withdraw",
+    "release": "records were sent to a partner (ids, versions)", "egress.refused": "the egress guard refused an object",
+    "receive": "a page from a partner was stored (ids, rejections)", "receipts": "a partner's receipts were recorded",
+    "receipts.sent": "receipts were sent to a partner", "sync.failed": "a pull from a partner failed (why)",
+    # private set intersection
+    "psi.start": "a private matching run was started", "psi.declare": "a partner declared its set sizes",
+    "psi.approve": "a supervisor approved a matching run", "psi.answer": "this node answered a run's stage",
+    "psi.run": "a matching run's intersection was computed", "psi.hit": "a matching run found common selectors",
+    "psi.refused": "a matching run was refused (why)", "psi.failed": "a matching run failed (why)",
+}
+"""Every action the node writes to its audit log, with what it means (a test holds the code to it)."""
+
+ACTIONS: tuple[str, ...] = tuple(sorted(ACTION_NOTES))
 
 
 @dataclass(frozen=True)

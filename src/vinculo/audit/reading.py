@@ -29,7 +29,7 @@ def read_log(node: Node, actor: Actor, *, user: str | None = None, action: str |
     """Entries after index `after`, filtered by user, action and target (a record id, `user:x`...)."""
     _auditor(actor)
     limit = max(1, min(limit, 1000))
-    with node.uow() as uow:
+    with node.uow(read_only=True) as uow:
         rows = audit.entries(uow.conn, actor=actor_label(user), action=action or None, target=target or None,
                              after=after, limit=limit)
         uow.audit(AuditEvent(actor.label, "audit.read", None, {"after": after, "count": len(rows)}))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, select
 
 from vinculo.audit import service as audit
+from vinculo.audit.group import AuditWriter
 from vinculo.node import keys
 from vinculo.node.home import Home
 from vinculo.store.engine import make_engine
@@ -34,8 +36,20 @@ class Node:
     def public_key_hex(self) -> str:
         return keys.public_hex(self.key)
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, lambda conn, events: audit.append(conn, self.id, self.key, events))
+    def uow(self, read_only: bool = False) -> UnitOfWork:
+        """One transaction. `read_only`: it only reads (and audits); its audit entries are committed
+        together with other requests' (`audit.group`), durable when `commit` returns."""
+        flush = self._append_audit
+        if not read_only:
+            return UnitOfWork(self.engine, flush)
+        return UnitOfWork(self.engine, flush, read_only=True, write_audit=self.audit_writer.write)
+
+    @cached_property
+    def audit_writer(self) -> AuditWriter:
+        return AuditWriter(self.engine, self._append_audit)
+
+    def _append_audit(self, conn, events: list) -> None:
+        audit.append(conn, self.id, self.key, events)
 
 
 def open_node(home: Home) -> Node:

@@ -13,6 +13,7 @@ from vinculo.audit.events import AuditEvent
 from vinculo.canonical import canonical_json
 from vinculo.federation.signing import sign_bytes
 from vinculo.node.context import Node
+from vinculo.records import reads
 from vinculo.records import repository as repo
 from vinculo.records.model import (
     FieldError,
@@ -174,12 +175,14 @@ def list_records(node: Node, actor: Actor, filters: repo.Filters, cursor: int | 
     _require(actor, "records.read")
     limit = max(1, min(limit, MAX_PAGE))
     audience = actor.audience()
+    rule = reads.read_rule(actor.role)
+    reads.check(rule, filters)
     items: list[dict] = []
     before = cursor
     exhausted = False
     with node.uow() as uow:
         for _ in range(20):  # bounded: denied records make a batch shorter, never the loop endless
-            batch = repo.page(uow.conn, filters, before, limit - len(items) + 10)
+            batch = reads.page(uow.conn, rule, filters, before, limit - len(items) + 10)
             if not batch:
                 exhausted = True
                 break
@@ -200,10 +203,15 @@ def list_records(node: Node, actor: Actor, filters: repo.Filters, cursor: int | 
 
 
 def count_records(node: Node, actor: Actor, filters: repo.Filters) -> int:
-    """How many current records match (counts are not content; the listing is what is audited)."""
+    """How many current records match that the actor may read: always the number `list_records` would give
+    over all its pages (the same read layer). Audited (`record.count`, with the filters) like a listing."""
     _require(actor, "records.read")
-    with node.engine.connect() as conn:
-        return repo.count(conn, filters)
+    rule = reads.read_rule(actor.role)
+    with node.uow() as uow:
+        found = reads.count(uow.conn, rule, filters)
+        uow.audit(AuditEvent(actor.label, "record.count", None, {"filters": filters.__dict__, "count": found}))
+        uow.commit()
+    return found
 
 
 def release_preview(node: Node, actor: Actor, record: Record) -> dict:

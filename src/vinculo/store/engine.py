@@ -39,7 +39,8 @@ def make_engine(url: str) -> Engine:
         def _begin(conn):  # noqa: ANN001
             # Take the write lock up front: every transaction here may append to the audit log,
             # and upgrading a read lock later would deadlock with another writer.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A read-only unit of work (store.uow) writes nothing: it begins deferred and takes no lock.
+            conn.exec_driver_sql("BEGIN" if conn.info.get("vinculo_read_only") else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
