@@ -1,6 +1,9 @@
 """Random three-node scenarios (records, markings, agreements, relay topologies, revocations and
 re-markings between rounds of pulls in random order); every byte between the nodes is judged by the
-oracle. Each example starts its own three nodes; few examples, so a run takes a few minutes."""
+oracle. Each example starts its own three nodes; few examples, so a run takes a few minutes.
+
+VINCULO_LEAK_EXAMPLES sets the number of examples (12); VINCULO_LEAK_SHRINK=1 lets hypothesis shrink a
+failing scenario (many minutes). `bench/leak.py` runs the same harness on more nodes and cases."""
 
 from __future__ import annotations
 
