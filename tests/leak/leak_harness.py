@@ -187,7 +187,10 @@ def start_nodes(node_ids: tuple[str, ...], new_db, home: Path, tag: str = "") ->
 
 @contextmanager
 def network(databases, tmp_path: Path, node_ids: tuple[str, ...], tag: str = ""):
-    """Fresh nodes (one database each, of the `databases` fixture's kind) on a recording network."""
+    """Fresh nodes (one database each, of the `databases` fixture's kind) on a recording network. Its
+    PostgreSQL schemas are dropped when it stops (dropping a whole run's at once outgrows the server's
+    lock table)."""
+    before = len(databases.schemas)
     nodes = start_nodes(node_ids, databases.new, tmp_path, tag)
     try:
         with ExitStack() as stack:
@@ -195,3 +198,9 @@ def network(databases, tmp_path: Path, node_ids: tuple[str, ...], tag: str = "")
     finally:
         for n in nodes.values():
             n.engine.dispose()
+        earlier = databases.schemas[:before]
+        del databases.schemas[:before]
+        try:
+            databases.drop()
+        finally:
+            databases.schemas[:] = earlier
