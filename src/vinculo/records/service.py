@@ -128,7 +128,7 @@ def revoke_record(node: Node, actor: Actor, record_id: str, reason: str) -> Reco
 def get_record(node: Node, actor: Actor, record_id: str) -> tuple[Record, Release]:
     _require(actor, "records.read")
     id_type(record_id)
-    with node.uow() as uow:
+    with node.uow(read_only=True) as uow:
         found = repo.current(uow.conn, record_id)
         if found is None:
             raise NotFound(f"no record {record_id}")
@@ -146,7 +146,7 @@ def get_record(node: Node, actor: Actor, record_id: str) -> tuple[Record, Releas
 def history(node: Node, actor: Actor, record_id: str) -> list[dict]:
     _require(actor, "records.read")
     id_type(record_id)
-    with node.uow() as uow:
+    with node.uow(read_only=True) as uow:
         all_versions = repo.versions(uow.conn, record_id)
         if not all_versions:
             raise NotFound(f"no record {record_id}")
@@ -180,7 +180,7 @@ def list_records(node: Node, actor: Actor, filters: repo.Filters, cursor: int | 
     items: list[dict] = []
     before = cursor
     exhausted = False
-    with node.uow() as uow:
+    with node.uow(read_only=True) as uow:
         for _ in range(20):  # bounded: denied records make a batch shorter, never the loop endless
             batch = reads.page(uow.conn, rule, filters, before, limit - len(items) + 10)
             if not batch:
@@ -207,7 +207,7 @@ def count_records(node: Node, actor: Actor, filters: repo.Filters) -> int:
     over all its pages (the same read layer). Audited (`record.count`, with the filters) like a listing."""
     _require(actor, "records.read")
     rule = reads.read_rule(actor.role)
-    with node.uow() as uow:
+    with node.uow(read_only=True) as uow:
         found = reads.count(uow.conn, rule, filters)
         uow.audit(AuditEvent(actor.label, "record.count", None, {"filters": filters.__dict__, "count": found}))
         uow.commit()
@@ -223,7 +223,7 @@ def release_preview(node: Node, actor: Actor, record: Record) -> dict:
         d = release(record, LocalUser(f"any {role}", role, node.id))
         out["local"].append({"role": role, "allowed": d.allowed, "withheld": list(d.withheld),
                              "reasons": list(d.reasons)})
-    with node.uow() as uow:
+    with node.uow(read_only=True) as uow:
         for audience in sharing.partner_audiences(uow.conn, node.id):
             d = release(record, audience)
             seen = [f for f in doc_fields if d.allowed and f in (d.view or {}).get("body", {})]
