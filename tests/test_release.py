@@ -17,11 +17,13 @@ BODY = {"date": "2025-06-01", "country": "US", "substance": "fentanyl", "route":
 
 
 def rec(tlp=TLP.AMBER, handling=Handling.H0, partners=(), origin="us-dea", revoked=False, rtype="seizure",
-        onward=False, excluded=(), body=None):
+        onward=False, excluded=(), body=None, holder="default"):
     text = "conditions" if handling is Handling.H3 else None
+    if holder == "default":  # a partner's copy names this node as the one it may relay
+        holder = "us-dea" if onward and origin != "us-dea" else None
     return Record("seizure--00000000-0000-4000-8000-000000000001", rtype, origin, 1, T0, T0,
                   Markings(tlp=tlp, handling=handling, handling_text=text, partners=tuple(partners), onward=onward,
-                           excluded=tuple(excluded)), dict(body or BODY), revoked)
+                           excluded=tuple(excluded), onward_holder=holder), dict(body or BODY), revoked)
 
 
 def agreement(**kw):
@@ -86,9 +88,12 @@ def test_withholding_is_semantic():
 def test_onward_permission_travels_signed_and_agreement_can_take_it_off():
     own = rec(tlp=TLP.GREEN, onward=True)
     d = release(own, mx(agreement(onward_sharing=True)))
-    assert d.allowed and d.view["markings"]["onward"] is True and not d.changed
+    assert d.allowed and d.view["markings"]["onward"] is True and d.changed
+    assert d.view["markings"]["onward_holder"] == "mx-fgr"  # the permission names the one node given it
     off = release(own, mx(agreement(onward_sharing=False)))
     assert off.allowed and "onward" not in off.view["markings"] and off.changed
+    amber = release(rec(tlp=TLP.AMBER, onward=True), mx(agreement(onward_sharing=True)))
+    assert amber.allowed and "onward" not in amber.view["markings"]  # never relayable: no permission sent
     assert any("without onward sharing" in r for r in off.reasons)
     assert own.markings.onward  # the stored record is untouched
 
@@ -122,6 +127,10 @@ def test_relay_needs_the_origins_onward_permission_and_the_agreement():
     d = release(rec(origin="co-dijin", tlp=TLP.AMBER, onward=True), relays)
     assert not d.allowed and "never relayed" in d.reasons[0]
     assert not release(rec(origin="co-dijin", tlp=TLP.GREEN, onward=True, excluded=["mx-fgr"]), relays).allowed
+    # relays are one hop: a copy whose permission names another node (or none) is not relayed
+    for holder in ("ca-rcmp", None):
+        d = release(rec(origin="co-dijin", tlp=TLP.GREEN, onward=True, holder=holder), relays)
+        assert not d.allowed and "one hop" in d.reasons[0]
     # a relay passes the origin's signed bytes: it cannot withhold, so it refuses
     withholding = mx(agreement(relay_origins={"co-dijin"}, withheld_fields={"seizure": {"route"}}))
     assert not release(onward, withholding).allowed
@@ -165,7 +174,8 @@ def records(draw):
                   Markings(tlp=draw(tlps), handling=handling,
                            handling_text="c" if handling is Handling.H3 else None,
                            partners=tuple(draw(st.lists(partner_ids, max_size=2, unique=True))),
-                           onward=draw(st.booleans())),
+                           onward=(onward := draw(st.booleans())),
+                           onward_holder=draw(st.sampled_from(["us-dea", "ca-rcmp", None])) if onward else None),
                   dict(BODY), draw(st.booleans()))
 
 
@@ -194,11 +204,12 @@ def test_partner_never_gets_what_rules_forbid(record, a):
         if record.origin != "us-dea":
             assert record.origin != "mx-fgr" and m.onward and record.origin in a.relay_origins
             assert m.tlp in (TLP.CLEAR, TLP.GREEN) and m.handling in (Handling.H0, Handling.H1)
+            assert m.onward_holder == "us-dea"
             assert d.view == record.document()
         for f in a.withheld_fields.get(record.type, ()):
             assert f not in d.view["body"]
-        if d.view["markings"].get("onward"):
-            assert a.onward_sharing or record.origin != "us-dea"
+        if d.view["markings"].get("onward") and record.origin == "us-dea":
+            assert a.onward_sharing and d.view["markings"]["onward_holder"] == "mx-fgr"
         assert d.view["id"] == record.id
     else:
         assert d.view is None

@@ -101,7 +101,7 @@ def test_bad_period(bad):
         parse_period(bad)
 
 
-def test_from_stored_events_cli_and_api(node, analyst, home, db_url, tmp_path, monkeypatch):
+def test_from_stored_events_cli_and_api(node, analyst, supervisor, home, db_url, tmp_path, monkeypatch):
     """Release/receive audit entries (as federation writes them) and case records in the database."""
     seizure = records.create_record(node, analyst, "seizure", {"date": "2025-03-01", "country": "US",
                                                                "substance": "fentanyl"}, {"tlp": "green"})
@@ -125,13 +125,13 @@ def test_from_stored_events_cli_and_api(node, analyst, home, db_url, tmp_path, m
         audit.append(uow.conn, node.id, node.key, [AuditEvent("system", "psi.hit", None, {"partner": "mx-fgr"})],
                      now=ts("2025-04-01"))
         uow.commit()
-    card = scorecard(node, analyst, "mx-fgr", "2025", TODAY)
+    card = scorecard(node, supervisor, "mx-fgr", "2025", TODAY)  # the audit log's figures: supervisors, auditors
     assert card["out"]["shared"]["records"] == 2 and card["out"]["shared"]["by_tlp"] == {"amber": 1, "green": 1}
     assert card["out"]["shared"]["median_days_incident_to_receipt"] == 5.0
     assert card["in"]["shared"]["median_days_incident_to_receipt"] == 20.0
     # answered by a response note after 7 days, but the case itself was never advanced: its steps are overdue
     assert card["in"]["requests"] == {"sent": 1, "answered": 1, "overdue": 1, "median_days_to_answer": 7.0}
-    assert card["psi"]["hits"] == 1 and scorecard(node, analyst, "co-dijin", "2025", TODAY)["out"]["shared"][
+    assert card["psi"]["hits"] == 1 and scorecard(node, supervisor, "co-dijin", "2025", TODAY)["out"]["shared"][
         "records"] == 0
 
     env = os.environ | {"VINCULO_HOME": str(home.path), "VINCULO_DATABASE_URL": db_url}

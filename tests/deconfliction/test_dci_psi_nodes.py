@@ -4,6 +4,7 @@ and local alerts on records received from a partner."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from fed_helpers import pair
 
 from vinculo.audit.checks import verify_node
 from vinculo.audit.service import entries
+from vinculo.cases.scorecard_service import scorecard
 from vinculo.deconfliction import alerts, psi_service
 from vinculo.deconfliction.psi_channel import PsiChannel, PsiRateLimited
 from vinculo.deconfliction.psi_messages import PsiRefused
@@ -116,6 +118,11 @@ def test_psi_counts_then_approved_hits_on_both_nodes(nodes):
         ours = {k: e["transcript"] for k, e in us_runs[0]["detail"]["kinds"].items() if e.get("transcript")}
         theirs = {e["detail"]["kind"]: e["detail"]["transcript"] for e in mx_runs}
         assert ours == theirs and len(ours) == 6
+        with us.engine.connect() as c:  # the scorecard's PSI hit with mx-fgr
+            hits = entries(c, action="psi.hit", limit=10)
+        assert [(e["detail"]["partner"], e["detail"]["run"], e["detail"]["records"]) for e in hits] == [
+            ("mx-fgr", run["id"], 3)]
+        assert scorecard(us, sup, "mx-fgr", str(dt.datetime.now(dt.UTC).year))["psi"]["hits"] == 1
     for n in (us, mx):
         result = verify_node(n)
         assert result.ok, result.problem

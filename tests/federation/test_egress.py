@@ -23,6 +23,7 @@ def doc(n=1, tlp="green", handling="H0", partners=None, origin="us-dea", body=No
         markings["partners"] = list(partners)
     if onward:
         markings["onward"] = True
+        markings["onward_holder"] = "mx-fgr" if origin == "us-dea" else "us-dea"
     if excluded:
         markings["excluded"] = list(excluded)
     if handling == "H3":
@@ -95,6 +96,13 @@ def test_withheld_groups_and_a_permitted_relay():
     assert refusal(obj(doc(5, rtype="person", body={"full_name": "R. Ortega"})), a) is None
     relay = agreement(relay_origins={"co-dijin"})
     assert refusal(obj(doc(6, origin="co-dijin", onward=True, handling="H1")), relay) is None
+    other_holder = doc(7, origin="co-dijin", onward=True)
+    other_holder["markings"]["onward_holder"] = "ca-rcmp"  # a copy co-dijin gave to ca-rcmp: not ours to relay
+    assert "relaying" in refusal(obj(other_holder), relay)
+    mine = doc(8, onward=True)
+    assert refusal(obj(mine), agreement(onward_sharing=True)) is None
+    mine["markings"]["onward_holder"] = "co-dijin"
+    assert "marked for co-dijin" in refusal(obj(mine), agreement(onward_sharing=True))
     assert "relaying" in refusal(obj(doc(6, origin="co-dijin", onward=True, excluded=["gt-pnc"])),
                                  agreement(relay_origins={"co-dijin"}, withheld_fields={"seizure": {"route"}}))
 

@@ -1,6 +1,7 @@
 """Relays across three real nodes honour the origin: its signed onward permission, its TLP and handling,
 its agreement with the relaying node; receipts go only to the node a version came from."""
 
+import datetime as dt
 from contextlib import ExitStack
 
 import pytest
@@ -12,6 +13,8 @@ from vinculo.federation.agreements import update_agreement
 from vinculo.federation.provenance import origin_signature
 from vinculo.records import repository as repo
 from vinculo.records import service
+from vinculo.sharing.agreements import Agreement
+from vinculo.sharing.release import PartnerNode, release
 
 UPTO_AMBER = {"record_types": ["seizure"], "max_tlp": "amber", "start": "2020-01-01"}
 
@@ -90,3 +93,26 @@ def test_receipts_go_only_to_the_node_a_version_came_from(three):
     assert ids["green-onward"] not in told_us  # us never sent it to ca: ca must not tell us it holds it
     told_mx = {r["record_id"] for r in receipts.list_receipts(mx, "ca-rcmp")}
     assert ids["green-onward"] in told_mx
+
+
+def test_relays_are_one_hop_and_a_permission_taken_back_withdraws_the_copy(three):
+    us, mx, ca, ids = three
+    update_agreement(us, "mx-fgr", UPTO_AMBER | {"onward_sharing": True})
+    sync.pull(mx, "us-dea")
+    assert held(mx, "us-dea")[ids["green-onward"]].markings.onward_holder == "mx-fgr"
+    sync.pull(ca, "mx-fgr")
+    copy = held(ca, "us-dea")[ids["green-onward"]]
+    assert copy.markings.onward and copy.markings.onward_holder == "mx-fgr"  # us's word: mx's to relay
+    # ca relaying it on to a fourth node would be a second hop: release() refuses, whatever ca agreed
+    onward_terms = Agreement(partner="gt-pnc", record_types=frozenset({"seizure"}), max_tlp="green",
+                             relay_origins=frozenset({"us-dea"}), start=dt.date(2020, 1, 1))
+    d = release(copy, PartnerNode("gt-pnc", "ca-rcmp", onward_terms, dt.date.today()))
+    assert not d.allowed and "one hop" in d.reasons[0]
+    # us takes the permission back: mx's copy carries it, so it is withdrawn (and the count says so)
+    _, withdrawn = update_agreement(us, "mx-fgr", UPTO_AMBER | {"onward_sharing": False})
+    assert withdrawn == 2  # green-onward and green-onward-not-ca: both copies carry mx's permission
+    sync.pull(mx, "us-dea")
+    with_content = {i for i, r in held(mx, "us-dea").items() if r.body}
+    assert ids["green-onward"] not in with_content and ids["green-onward-not-ca"] not in with_content
+    assert ids["amber-onward"] in with_content  # AMBER never carried a permission: nothing to take back
+    sync.pull(ca, "mx-fgr")  # and nothing more of us's goes on from mx

@@ -227,3 +227,17 @@ def test_the_web_editor_shows_the_count_before_saving(held):
         assert saved.status_code == 200 and "Agreement version 2 saved." in saved.text
         assert "4 records the partner holds will be withdrawn at its next sync." in saved.text
         assert version(us) == 2 and queued(us) == 4
+
+
+def test_the_web_editor_keeps_the_terms_it_does_not_show(held):
+    us = held
+    add_users(us)
+    update_agreement(us, "mx-fgr", {"psi_runs_per_day": 1, "psi_max_set_size": 500}, merge=True)
+    page = action = "/partners/mx-fgr/agreement"
+    with serving(us) as base, httpx.Client(base_url=base, timeout=30, follow_redirects=True) as web:
+        login(web, "adm")
+        saved = post_form(web, page, action, _form(retention_days="700"))
+        assert saved.status_code == 200 and "Agreement version 3 saved." in saved.text
+    with us.engine.connect() as conn:
+        now = sharing.current_agreement(conn, "mx-fgr")
+    assert now.retention_days == 700 and (now.psi_runs_per_day, now.psi_max_set_size) == (1, 500)

@@ -101,3 +101,26 @@ def test_after_purge_names_unknown_tables(node):
     with pytest.raises(ValueError, match="unknown tables"):
         after_purge(node.engine, ["record_versions; DROP TABLE users"])
     assert after_purge(node.engine, ["record_versions"]).done
+
+
+def test_a_checkpoint_blocked_by_a_reader_is_finished_by_the_next(node, monkeypatch):
+    if node.engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite WAL")
+    import sqlite3
+
+    from vinculo.store import purge
+
+    monkeypatch.setattr(purge, "SQLITE_WAIT_MS", 50)
+    db = Path(node.engine.url.database)
+    reader = sqlite3.connect(db, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM record_versions").fetchone()  # holds a snapshot
+        service.create_record(node, actor(node, "analyst"), "seizure", SEIZURE)  # frames after that snapshot
+        blocked = after_purge(node.engine, ["record_versions"])
+        assert not blocked.done and "blocked" in blocked.detail
+        assert db.with_name(db.name + "-wal").stat().st_size > 0
+    finally:
+        reader.close()
+    assert after_purge(node.engine, ["record_versions"]).done
+    assert db.with_name(db.name + "-wal").stat().st_size == 0

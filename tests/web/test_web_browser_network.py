@@ -202,6 +202,7 @@ def test_edit_an_agreement_and_see_its_preview(page, site):  # noqa: F811  (the 
     page.locator(".preview-box").scroll_into_view_if_needed()
     shot(page, "agreement-editor")
     assert not labelled(page)
+    page.get_by_label("Withdraw these 2 records from mx-fgr when saving").check()  # or nothing is saved
     page.get_by_role("button", name="Save a new version").click()
     page.get_by_text("Agreement version 2 saved.").wait_for()
     assert "2 records the partner holds will be withdrawn" in page.locator("main").inner_text()

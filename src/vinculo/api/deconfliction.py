@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from vinculo.accounts.model import Actor
 from vinculo.api.deps import current_actor, get_node
+from vinculo.api.params import Before, Count
 from vinculo.api.partner_auth import partner_of_request
 from vinculo.deconfliction import alerts, psi_responder, psi_service
 from vinculo.deconfliction.psi_channel import OCTETS, PsiChannelError, PsiRateLimited
@@ -37,7 +38,7 @@ def _psi_errors() -> Iterator[None]:
 
 
 @router.get("/alerts")
-def list_alerts(limit: int = Query(50, ge=1, le=500), before: int | None = Query(None, ge=1),
+def list_alerts(limit: int = Query(50, ge=1, le=500), before: Before = None,
                 record: str | None = None, node: Node = Depends(get_node),
                 actor: Actor = Depends(current_actor)) -> dict:
     found, cursor = alerts.list_alerts(node, actor, limit, before, record)
@@ -87,7 +88,7 @@ def approve(run_id: str, node: Node = Depends(get_node), actor: Actor = Depends(
 class DeclareIn(BaseModel):
     run: str
     stage: str
-    sizes: dict[str, int]
+    sizes: dict[str, Count]
 
 
 @router.post("/psi/sessions")

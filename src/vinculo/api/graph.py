@@ -44,7 +44,8 @@ def path(source: str = Query(..., alias="from"), target: str = Query(..., alias=
 
 
 @router.get("/groups", response_model=None)
-def groups(seed: list[str] = Query(default=[]), min_size: int = Query(2, ge=1), limit: int = Query(100, ge=1),
+def groups(seed: list[str] = Query(default=[]), min_size: int = Query(2, ge=1, le=100000),
+           limit: int = Query(100, ge=1, le=100000),
            format: str = Format, node: Node = Depends(get_node),
            actor: Actor = Depends(current_actor)) -> dict | Response:
     return _out(service.groups(node, actor, seed or None, min_size, limit), format)

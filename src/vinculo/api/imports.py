@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.responses import Response
 
 from vinculo.accounts.model import Actor
 from vinculo.api.deps import current_actor, get_node
@@ -12,6 +14,7 @@ from vinculo.api.problems import problem
 from vinculo.node.context import Node
 from vinculo.records.importers import staging
 from vinculo.records.importers.service import ImportFailed
+from vinculo.records.importers.worker import Cancelled
 
 router = APIRouter(prefix="/api/v1", tags=["imports"])
 
@@ -20,14 +23,19 @@ def _errors(errors: list) -> list[dict]:
     return [{"row": e.row, "field": e.error.field, "reason": e.error.reason} for e in errors]
 
 
-@router.post("/imports/check")
-def check(file: UploadFile = File(...), format: str = Form(...), record_type: str | None = Form(None),
-          node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict:
-    """Stage the file and validate every row; nothing is written. Confirm with POST /imports/{token}."""
-    staged = staging.stage(node, actor, file.filename or "upload", format, record_type, file.file)
-    report = staging.check(node, actor, staged.token)
-    if not report.ok:
-        staging.discard(node, actor, staged.token)
+@router.post("/imports/check", response_model=None)
+async def check(request: Request, file: UploadFile = File(...), format: str = Form(...),
+                record_type: str | None = Form(None), node: Node = Depends(get_node),
+                actor: Actor = Depends(current_actor)) -> dict | Response:
+    """Stage the file and validate every row in a worker process (within the import limits and
+    VINCULO_IMPORT_CHECK_SECONDS); nothing is written. Confirm with POST /imports/{token}. A file that
+    cannot be read or is over a limit is a 422 problem naming the reason."""
+    staged = await run_in_threadpool(staging.stage, node, actor, file.filename or "upload", format, record_type,
+                                     file.file)
+    try:
+        report = await staging.check_async(node, actor, staged.token, request.receive)
+    except Cancelled:
+        return Response(status_code=400)  # the client went away: nobody reads this
     return {"token": staged.token if report.ok else None, "file": report.filename, "rows": report.rows,
             "valid": report.valid, "rejected": report.rejected, "errors": _errors(report.errors),
             "unknowns": report.unknowns}

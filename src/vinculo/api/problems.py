@@ -7,14 +7,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from vinculo.accounts.service import AccountError, AuthError
+from vinculo.accounts.service import AccountError, AuthError, LoginThrottled
 from vinculo.records.model import RecordInvalid
 from vinculo.records.service import Conflict, Forbidden, NotFound
 from vinculo.sharing.service import SharingError
 
 MEDIA = "application/problem+json"
 _TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 409: "Conflict",
-           405: "Method not allowed", 422: "Invalid input", 500: "Internal error"}
+           405: "Method not allowed", 422: "Invalid input", 429: "Too many requests", 500: "Internal error"}
 
 
 def problem(status: int, detail: str, request: Request, **extra: object) -> JSONResponse:
@@ -37,6 +37,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(AuthError)
     async def _auth(request: Request, exc: AuthError) -> JSONResponse:
         return problem(401, str(exc), request)
+
+    @app.exception_handler(LoginThrottled)
+    async def _throttled(request: Request, exc: LoginThrottled) -> JSONResponse:
+        response = problem(429, str(exc), request, retry_after=exc.retry_after)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> JSONResponse:

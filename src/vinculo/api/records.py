@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from vinculo.accounts.model import Actor
 from vinculo.api.deps import current_actor, get_node
+from vinculo.api.params import Cursor, Version
 from vinculo.federation.provenance import origin_signature
 from vinculo.node.context import Node
 from vinculo.records import service
@@ -26,7 +27,7 @@ class RecordIn(BaseModel):
 class VersionIn(BaseModel):
     body: dict[str, Any]
     markings: dict[str, Any] | None = None
-    expected_version: int | None = Field(default=None, description="Refuse if the record moved on (409).")
+    expected_version: Version | None = Field(default=None, description="Refuse if the record moved on (409).")
 
 
 class RevokeIn(BaseModel):
@@ -46,7 +47,7 @@ def create(data: RecordIn, node: Node = Depends(get_node), actor: Actor = Depend
 
 
 @router.get("/records")
-def list_records(filters=Depends(_filter_params), cursor: int | None = None,  # noqa: ANN001
+def list_records(filters=Depends(_filter_params), cursor: Cursor = None,  # noqa: ANN001
                  limit: int = Query(50, ge=1, le=service.MAX_PAGE), node: Node = Depends(get_node),
                  actor: Actor = Depends(current_actor)) -> dict:
     page = service.list_records(node, actor, filters, cursor, limit)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from vinculo.accounts import service as accounts
 from vinculo.accounts.model import Actor
 from vinculo.api.deps import current_actor, get_node
+from vinculo.api.params import AuditAfter
 from vinculo.audit import reading
 from vinculo.node.context import Node
 from vinculo.node.keys import fingerprint
@@ -17,13 +18,14 @@ router = APIRouter(prefix="/api/v1", tags=["node"])
 
 
 class LoginIn(BaseModel):
-    username: str
-    password: str
+    username: str = Field(max_length=200)
+    password: str = Field(max_length=4096)
 
 
-@router.post("/auth/login")
-def login(data: LoginIn, node: Node = Depends(get_node)) -> dict:
-    token = accounts.login(node, data.username, data.password)
+@router.post("/auth/login", responses={429: {"description": "Too many failed logins (see Retry-After)"}})
+def login(data: LoginIn, request: Request, node: Node = Depends(get_node)) -> dict:
+    client = request.client.host if request.client else None
+    token = accounts.login(node, data.username, data.password, "api", client)
     return {"token": token, "token_type": "bearer", "expires_in": accounts.SESSION_HOURS * 3600}
 
 
@@ -47,7 +49,7 @@ def ready(request: Request) -> JSONResponse:
 
 
 @router.get("/audit")
-def audit_log(after: int = -1, limit: int = Query(100, ge=1, le=1000), actor_name: str | None = Query(None, alias="actor"),
+def audit_log(after: AuditAfter = -1, limit: int = Query(100, ge=1, le=1000), actor_name: str | None = Query(None, alias="actor"),
               action: str | None = None, target: str | None = None, node: Node = Depends(get_node),
               actor: Actor = Depends(current_actor)) -> dict:
     rows = reading.read_log(node, actor, user=actor_name, action=action, target=target, after=after, limit=limit)

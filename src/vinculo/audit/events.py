@@ -12,6 +12,7 @@ ACTION_NOTES: dict[str, str] = {
     "token.create": "an API token was issued", "token.use": "an API token authenticated a request",
     "login": "a user logged in", "login.failed": "a wrong user name or password",
     "login.throttled": "a login refused while the name or address is throttled",
+    "login.unthrottled": "an operator cleared the failed logins of a name or address",
     # records
     "record.create": "a record was created", "record.version": "a new version of a record",
     "record.revoke": "a record was revoked", "record.read": "a record was read",

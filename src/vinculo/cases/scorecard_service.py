@@ -2,25 +2,35 @@
 
 Federation writes the audit actions this reads: ``release`` when records leave for a partner and
 ``receive`` when a partner's record versions are stored here, both with detail ``partner`` and ``objects``
-(``[id, version, status]``); the simpler forms ``ids`` (+ ``versions``) and ``id`` (+ ``version``) are read too. Deconfliction writes ``psi.hit`` and
-``psi.followup`` (detail ``partner``). Cases and answers are read through ``release()`` like any record.
+(``[id, version, status]``); the simpler forms ``ids`` (+ ``versions``) and ``id`` (+ ``version``) are read too.
+Deconfliction writes ``psi.hit`` (detail ``partner``) when a PSI run this node started with a partner ends
+with hits (``deconfliction.psi_service.approve_run``; one entry per run). ``psi.followup`` is read too, but
+nothing writes it yet (there is no follow-up action to record), so ``psi.followed_up`` stays 0 for now.
+
+Who reads what: cases and answers are released views (the read layer, ``release()`` per record). The shared
+and PSI figures come from the audit log, so only actors who may read the log get them: auditors
+(``audit.read``) and supervisors (who approve releases); for others they are zero and listed in
+``withheld``. A shared record counts only if the actor may read that version (``reads.readable_versions``),
+and its incident date only if the actor's view shows it. Reading the log for a scorecard is audited.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from vinculo.accounts.model import Actor
 from vinculo.audit import service as audit
+from vinculo.audit.events import AuditEvent
 from vinculo.cases.scorecard import Period, Shared, compute, parse_period
 from vinculo.cases.service import _all_views
 from vinculo.node.context import Node
 from vinculo.records.model import parse_ts
+from vinculo.records.reads import readable_versions
 from vinculo.records.repository import Filters
 from vinculo.records.service import Forbidden
-from vinculo.store.tables import record_versions as rv
+from vinculo.sharing.release import LocalUser
 
 ACTIONS = ("release", "receive", "psi.hit", "psi.followup")
 
@@ -36,18 +46,24 @@ def _entries(conn: Connection, action: str) -> list[dict]:
         after = batch[-1]["idx"]
 
 
-def _meta(conn: Connection, wanted: set[tuple[str, int | None]]) -> dict[tuple[str, int | None], tuple]:
-    """(type, tlp, event_date) of each (id, version); version ``None`` means the current one."""
-    ids = sorted({i for i, _ in wanted})
+def reads_log(actor: Actor) -> bool:
+    """Whether `actor` may have the figures drawn from the audit log (auditors and supervisors)."""
+    return actor.may("audit.read") or actor.role == "supervisor"
+
+
+def _meta(conn: Connection, user: LocalUser, wanted: set[tuple[str, int | None]]
+          ) -> dict[tuple[str, int | None], tuple]:
+    """(type, tlp, incident date) of each (id, version) `user` may read; version ``None`` means the current
+    one. Versions it may not read are left out; the date only where its view shows it."""
     found: dict[tuple[str, int | None], tuple] = {}
-    for k in range(0, len(ids), 500):
-        q = select(rv.c.id, rv.c.version, rv.c.current, rv.c.type, rv.c.tlp, rv.c.event_date).where(
-            rv.c.id.in_(ids[k : k + 500]))
-        for r in conn.execute(q):
-            value = (r.type, r.tlp, dt.date.fromisoformat(r.event_date) if r.event_date else None)
-            found[(r.id, r.version)] = value
-            if r.current:
-                found[(r.id, None)] = value
+    for key, decision in readable_versions(conn, user, wanted).items():
+        view = decision.view or {}
+        when = (view.get("body") or {}).get("date")
+        try:
+            incident = dt.date.fromisoformat(when) if isinstance(when, str) else None
+        except ValueError:
+            incident = None
+        found[key] = (view["type"], view["markings"]["tlp"], incident)
     return found
 
 
@@ -62,18 +78,20 @@ def _objects(detail: dict, single: str) -> list[tuple[str, int | None]]:
     return [(detail[single], detail.get("version"))] if detail.get(single) else []
 
 
-def _shared(conn: Connection, partner: str) -> tuple[list[Shared], list[tuple[str, str, dt.datetime]]]:
+def _shared(conn: Connection, user: LocalUser, partner: str
+            ) -> tuple[list[Shared], list[tuple[str, str, dt.datetime]]]:
     raw: list[tuple[str, str, int | None, dt.datetime]] = []
     for action, direction in (("release", "out"), ("receive", "in")):
         for e in _entries(conn, action):
             if e["detail"].get("partner") == partner:
                 at = parse_ts(e["ts"])
                 raw.extend((direction, i, v, at) for i, v in _objects(e["detail"], "id"))
-    meta = _meta(conn, {(i, v) for _, i, v, _ in raw})
+    meta = _meta(conn, user, {(i, v) for _, i, v, _ in raw} | {(i, None) for _, i, _, _ in raw})
     shared = []
     for direction, rid, version, at in raw:
-        kind, tlp, incident = meta.get((rid, version)) or meta.get((rid, None)) or (rid.split("--")[0], None, None)
-        shared.append(Shared(direction, rid, version, at, kind, tlp, incident))
+        found = meta.get((rid, version)) or (meta.get((rid, None)) if version is None else None)
+        if found is not None:  # a version the actor may not read (or that is not held here) is not counted
+            shared.append(Shared(direction, rid, version, at, *found))
     psi = [(e["action"], e["detail"].get("partner"), parse_ts(e["ts"]))
            for action in ("psi.hit", "psi.followup") for e in _entries(conn, action)]
     return shared, psi
@@ -87,6 +105,15 @@ def scorecard(node: Node, actor: Actor, partner: str, period: str | Period, toda
     day = today or dt.datetime.now(dt.UTC).date()
     cases = [v for v in _all_views(node, actor, Filters(type="case")) if v.get("body")]
     answers = [v for v in _all_views(node, actor, Filters(type="note")) if v.get("body", {}).get("kind") == "response"]
-    with node.engine.connect() as conn:
-        shared, psi = _shared(conn, partner)
+    if not reads_log(actor):
+        card = compute(node.id, partner, p, [], cases, answers, [], day)
+        card["derived_from"] = [d for d in card["derived_from"] if not d.startswith("audit:")]
+        card["withheld"] = {"figures": ["out.shared", "in.shared", "psi", "trends.out.shared", "trends.in.shared"],
+                            "reason": f"role {actor.role} may not read the audit log they come from"}
+        return card
+    with node.uow() as uow:
+        shared, psi = _shared(uow.conn, actor.audience(), partner)
+        uow.audit(AuditEvent(actor.label, "audit.read", None, {"scorecard": partner, "period": p.label,
+                                                               "entries": len(shared) + len(psi)}))
+        uow.commit()
     return compute(node.id, partner, p, shared, cases, answers, psi, day)

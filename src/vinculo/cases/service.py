@@ -88,12 +88,19 @@ def open_case(node: Node, actor: Actor, data: dict, markings: dict | None = None
     return records.create_record(node, actor, "case", body_from_state(state, extra), markings)
 
 
-def _load(node: Node, actor: Actor, case_id: str) -> tuple[Record, CaseState]:
+def _read(node: Node, actor: Actor, case_id: str) -> tuple[Record, dict]:
+    """The stored case and the view `release()` gives the actor (only its content reaches the actor)."""
     record, decision = records.get_record(node, actor, case_id)
     if record.type != "case":
         raise RecordInvalid([FieldError("id", f"{case_id} is a {record.type} record, not a case")])
     if not decision.view or not decision.view.get("body"):
         raise records.Forbidden(f"you may not read the content of {case_id}", decision.reasons)
+    return record, decision.view
+
+
+def _load(node: Node, actor: Actor, case_id: str) -> tuple[Record, CaseState]:
+    """For a change: the stored case (a new version keeps its fields) and its state."""
+    record, _ = _read(node, actor, case_id)
     return record, state_from_body(record.id, record.body)
 
 
@@ -203,9 +210,9 @@ def list_cases(node: Node, actor: Actor, filters: CaseFilters | None = None,
 
 def get_case(node: Node, actor: Actor, case_id: str, today: dt.date | None = None) -> dict:
     """One case: its view, summary, deadlines and the answers (notes) about it the actor may read."""
-    record, state = _load(node, actor, case_id)
+    _, view = _read(node, actor, case_id)
+    state = state_from_body(view["id"], view["body"])
     day = _today(today)
-    view = record.document()
     answers = [n for n in _all_views(node, actor, Filters(type="note", text=case_id))
                if case_id in n.get("body", {}).get("about_refs", ())]
     return {"case": view, "summary": summary(view, day, node.id), "deadlines": deadline_dicts(state, day),
@@ -213,8 +220,8 @@ def get_case(node: Node, actor: Actor, case_id: str, today: dt.date | None = Non
 
 
 def case_deadlines(node: Node, actor: Actor, case_id: str, today: dt.date | None = None) -> list[dict]:
-    _, state = _load(node, actor, case_id)
-    return deadline_dicts(state, _today(today))
+    _, view = _read(node, actor, case_id)
+    return deadline_dicts(state_from_body(view["id"], view["body"]), _today(today))
 
 
 def case_alerts(node: Node, actor: Actor, today: dt.date | None = None, within_days: int = 0,

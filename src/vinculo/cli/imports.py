@@ -1,4 +1,7 @@
-"""`vinculo import unodc-ids FILE` and `vinculo import records FILE`."""
+"""`vinculo import unodc-ids FILE` and `vinculo import records FILE`.
+
+A file refused as a whole (unreadable, not of its format, over a limit of records/importers/limits.py)
+is one line on stderr naming the file, the row and the reason, exit code 2; nothing is written."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from vinculo.accounts.model import operator
 from vinculo.cli.common import emit_json, errors, fail, node
 from vinculo.records.importers.service import ImportFailed, ImportReport, import_file
 from vinculo.records.importers.sources import FileSource
+from vinculo.records.importers.worker import WorkerFailed
 
 app = typer.Typer(no_args_is_help=True, help="Import records from files (all or nothing by default).")
 
@@ -36,6 +40,9 @@ def _run(source: FileSource, skip: bool, reject: Path | None, as_json: bool) -> 
                 typer.echo(str(e), err=True)
             fail(f"{exc.report.rejected} invalid rows of {exc.report.rows}; nothing was imported "
                  "(--skip-invalid imports the valid ones)", 2)
+        except WorkerFailed as exc:
+            bar.stop()
+            fail(f"{path}: {exc}; nothing was imported", 1)
     _print(report, as_json)
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import typer
 
+from vinculo import csvsafe
 from vinculo.accounts.model import operator
 from vinculo.cases.scorecard import rows
 from vinculo.cases.scorecard_service import scorecard as compute
@@ -35,7 +35,7 @@ def scorecard(partner: str = typer.Option(..., "--partner", help="The partner no
         typer.echo(f"  {direction:<4} {figure:<{width}}  {'-' if value is None else value}")
     if csv_out:
         with open(csv_out, "w", newline="", encoding="utf-8") as handle:
-            w = csv.writer(handle, lineterminator="\n")
+            w = csvsafe.writer(handle, lineterminator="\r\n")
             w.writerow(["partner", "period", "direction", "figure", "value"])
             for direction, figure, value in table:
                 w.writerow([partner, card["period"], direction, figure, "" if value is None else value])

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 
 import typer
 
+from vinculo import csvsafe
 from vinculo.accounts.model import operator
 from vinculo.cli.common import emit_json, errors, fail, node
 from vinculo.stats import service
@@ -63,11 +63,11 @@ def series(source: str = typer.Argument(None, help="cbp, nflis, cdc or unodc"),
         return
     keys = sorted({k for p in points for k in p["dims"]})
     if fmt == "csv":
-        w = csv.writer(sys.stdout, lineterminator="\n")
+        w = csvsafe.writer(sys.stdout, lineterminator="\r\n")
         w.writerow(["source", "series", *keys, "period", "value", "unit", "attrs"])
         for p in points:
             w.writerow([p["source"], p["series"], *(p["dims"].get(k, "") for k in keys), p["period"],
-                        repr(p["value"]), p["unit"], json.dumps(p["attrs"], sort_keys=True)])
+                        p["value"], p["unit"], json.dumps(p["attrs"], sort_keys=True)])
         return
     for p in points:
         dims = " ".join(f"{k}={p['dims'][k]}" for k in keys if k in p["dims"])

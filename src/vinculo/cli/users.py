@@ -38,6 +38,15 @@ def list_(as_json: bool = typer.Option(False, "--json")) -> None:
         typer.echo(f"{r['name']:<24} {r['role']:<11} {'disabled' if r['disabled'] else 'active'}")
 
 
+@user_app.command("unthrottle")
+def unthrottle(name: str = typer.Argument(None, help="The user name whose failed logins to forget."),
+               address: str = typer.Option(None, "--address", help="Also (or only) this client address.")) -> None:
+    """Let a user (or an address) log in again at once after too many failed logins."""
+    with errors():
+        removed = accounts.clear_throttle(node(), name, address, by="cli")
+    typer.echo(f"cleared {removed} failed-login counter(s)")
+
+
 @token_app.command("create")
 def create(name: str, label: str = typer.Option("cli", "--label")) -> None:
     """Issue an API token for a user. It is shown once; only its hash is kept."""

@@ -18,11 +18,10 @@ from vinculo.accounts.model import Actor
 from vinculo.audit.events import AuditEvent
 from vinculo.deconfliction import correlate, index
 from vinculo.node.context import Node
-from vinculo.records import repository as repo
+from vinculo.records import projection
 from vinculo.records.model import Record, format_ts, id_type, utcnow
 from vinculo.records.service import Forbidden, NotFound
 from vinculo.sharing.release import Audience, release
-from vinculo.store.tables import record_versions as rv
 from vinculo.store.tables_deconfliction import dc_alerts as da
 from vinculo.store.tables_deconfliction import dc_notices as dn
 
@@ -74,9 +73,7 @@ class Visible:
         missing = [i for i in dict.fromkeys(ids) if i and i not in self.records]
         for i in range(0, len(missing), index.CHUNK):
             chunk = missing[i : i + index.CHUNK]
-            for r in self.conn.execute(select(rv).where(rv.c.id.in_(chunk))):
-                if r.current:
-                    self.records[r.id] = repo.from_row(r)
+            self.records.update(projection.current_records(self.conn, chunk, index.CHUNK))
             for record_id in chunk:
                 self.records.setdefault(record_id, None)
 

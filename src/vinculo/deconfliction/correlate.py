@@ -9,14 +9,13 @@ circles overlap) so that an alert means a real conflict.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 from sqlalchemy import Connection, func, insert, or_, select, update
 
 from vinculo.deconfliction import events
 from vinculo.deconfliction.index import CHUNK, Fresh, holders, vhash
-from vinculo.store.tables import record_versions as rv
+from vinculo.records import projection
 from vinculo.store.tables_deconfliction import dc_alerts as da
 from vinculo.store.tables_deconfliction import dc_selectors as ds
 
@@ -102,10 +101,7 @@ def _event_alerts(conn: Connection, fresh: Fresh, now: str) -> list[dict]:
             if len(bucket) < MAX_EVENT_CANDIDATES:
                 bucket.update(i for i in held.get(key, ()) if i != new)
     wanted = sorted(set().union(*candidates.values())) if candidates else []
-    bodies: dict[str, dict] = {}
-    for chunk in _chunks(wanted):
-        q = select(rv.c.id, rv.c.body).where(rv.c.id.in_(chunk), rv.c.current.is_(True), rv.c.revoked.is_(False))
-        bodies.update((r.id, json.loads(r.body)) for r in conn.execute(q))
+    bodies = projection.current_bodies(conn, wanted, CHUNK)
     ids = list(fresh.events)
     existing: set[tuple[str, str]] = set()
     for chunk in _chunks(ids):

@@ -18,9 +18,10 @@ from sqlalchemy import Connection, delete, insert, select, update
 from vinculo.deconfliction import events
 from vinculo.deconfliction.base import Selector
 from vinculo.deconfliction.selectors import selectors_for
+from vinculo.records import projection
+from vinculo.records.projection import columns as rv_c
 from vinculo.records.types import BODY_TYPES
 from vinculo.sharing import service as sharing
-from vinculo.store.tables import record_versions as rv
 from vinculo.store.tables_deconfliction import dc_selectors as ds
 from vinculo.store.tables_deconfliction import dc_state
 
@@ -123,10 +124,9 @@ def catch_up(conn: Connection, node_id: str, node_country: str, on_batch=None) -
     countries: dict[str, str | None] | None = None
     done = 0
     while True:
-        rows = conn.execute(
-            select(rv.c.seq, rv.c.id, rv.c.version, rv.c.type, rv.c.origin, rv.c.body, rv.c.revoked)
-            .where(rv.c.current.is_(True), rv.c.type.in_(INDEXED_TYPES), rv.c.seq > last)
-            .order_by(rv.c.seq).limit(BATCH)).all()
+        rows = conn.execute(projection.changes(
+            (rv_c.seq, rv_c.id, rv_c.version, rv_c.type, rv_c.origin, rv_c.body, rv_c.revoked), last, None,
+            rv_c.type.in_(INDEXED_TYPES), current_only=True, limit=BATCH)).all()
         if not rows:
             break
         if countries is None and any(r.origin != node_id for r in rows):

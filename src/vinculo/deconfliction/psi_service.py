@@ -183,6 +183,10 @@ def approve_run(node: Node, actor: Actor, run_id: str, channel: PsiChannel | Non
         uow.audit(AuditEvent(actor.label, "psi.run", f"partner:{partner}",
                              {"run": run_id, "stage": "intersection", "kinds": result["kinds"],
                               "noticed": sorted(set(noticed))}))
+        if noticed:  # what the scorecard counts as a PSI hit with this partner (see cases.scorecard_service)
+            uow.audit(AuditEvent(actor.label, "psi.hit", f"partner:{partner}",
+                                 {"partner": partner, "run": run_id, "records": len(set(noticed)),
+                                  "selectors": sum(len(h) for h in found.values())}))
         uow.commit()
         return run_view(get_run(uow.conn, run_id))
 

@@ -18,12 +18,11 @@ from vinculo.deconfliction.normalise_names import NAME_KINDS
 from vinculo.deconfliction.psi_channel import PsiRateLimited
 from vinculo.deconfliction.psi_messages import PsiRefused
 from vinculo.deconfliction.selectors import KINDS
-from vinculo.records import repository as repo
+from vinculo.records import projection
 from vinculo.records.model import format_ts, utcnow
 from vinculo.sharing import service as sharing
 from vinculo.sharing.agreements import Agreement
 from vinculo.sharing.release import PartnerNode, release
-from vinculo.store.tables import record_versions as rv
 from vinculo.store.tables_deconfliction import dc_notices as dn
 from vinculo.store.tables_deconfliction import dc_runs as dr
 
@@ -106,10 +105,7 @@ def build_sets(conn: Connection, node_id: str, node_country: str, partner: str, 
     ids = sorted(wanted)
     for i in range(0, len(ids), index.CHUNK):
         chunk = ids[i : i + index.CHUNK]
-        for row in conn.execute(select(rv).where(rv.c.id.in_(chunk))):
-            if not row.current:
-                continue
-            record = repo.from_row(row)
+        for record in projection.current_records(conn, chunk, index.CHUNK).values():
             decision = release(record, audience)
             if not decision.allowed or decision.view is None:
                 continue

@@ -58,6 +58,7 @@ class Guard:
         try:
             key = (doc.get("type"), doc.get("origin"), bool(doc.get("revoked")), marks.get("tlp"),
                    marks.get("handling"), tuple(marks.get("partners", ())), bool(marks.get("onward")),
+                   str(marks.get("onward_holder")),
                    tuple(marks.get("excluded", ())), tuple(obj.get("object_marking_refs", ())))
             if key not in self._refusals:
                 self._refusals[key] = self._refusal(obj, doc, marks)
@@ -103,8 +104,11 @@ class Guard:
         if origin == self.local_node:
             if marks.get("onward") and not a.onward_sharing:
                 return f"onward sharing marked, but the agreement does not let {partner} share onward"
+            if marks.get("onward") and marks.get("onward_holder") != partner:
+                return f"onward sharing marked for {marks.get('onward_holder')}, not for {partner}"
             return None
-        if (not marks.get("onward") or marks["tlp"] not in ("clear", "green") or marks["handling"] not in ("H0", "H1")
+        if (not marks.get("onward") or marks.get("onward_holder") != self.local_node
+                or marks["tlp"] not in ("clear", "green") or marks["handling"] not in ("H0", "H1")
                 or origin not in a.relay_origins or _withheld(a, doc.get("type"))):
             return f"relaying a record from {origin} is not allowed"
         return None

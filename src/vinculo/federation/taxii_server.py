@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
 from vinculo.api.deps import get_node
+from vinculo.api.params import BadToken, token
 from vinculo.collector import fewer_collections
 from vinculo.federation import outbox
 from vinculo.federation.partners import PartnerAuthError, authenticate_partner
@@ -128,9 +129,10 @@ def _record_ids_for(stix_ids: list[str]) -> set[str]:
 
 def _after_seq(node: Node, next_token: str | None, added_after: str | None) -> int:
     if next_token:
-        if not next_token.isdigit():
-            raise TaxiiError(400, "Bad next", "next must be the token from a previous response")
-        return int(next_token)
+        try:
+            return token(next_token, "next") or 0
+        except BadToken as exc:
+            raise TaxiiError(400, "Bad next", str(exc)) from None
     if added_after:
         try:
             ts = format_ts(parse_ts(added_after))

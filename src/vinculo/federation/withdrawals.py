@@ -11,6 +11,7 @@ from sqlalchemy import Connection, and_, insert, select
 
 from vinculo.records import repository as repo
 from vinculo.records.model import format_ts, utcnow
+from vinculo.sharing import service as sharing
 from vinculo.sharing.agreements import Agreement
 from vinculo.sharing.release import PartnerNode, release
 from vinculo.store.feed import allocate_seq
@@ -34,6 +35,10 @@ def unreleasable_holdings(conn, local_node: str, agreement: Agreement,  # noqa: 
                withdrawals.c.created >= holdings.c.updated)).scalars())
     held = [rid for rid in held if rid not in pending]
     records = repo.current_many(conn, held)
+    # The copy a partner holds may carry an onward permission (`Markings.onward_holder`) the new terms no
+    # longer give: it cannot be taken back from a signed copy, so that copy is withdrawn too.
+    before = sharing.current_agreement(conn, partner)
+    was = PartnerNode(partner, local_node, before, audience.on) if before and before.onward_sharing else None
     denied = []
     for record_id in held:
         record = records.get(record_id)
@@ -41,6 +46,8 @@ def unreleasable_holdings(conn, local_node: str, agreement: Agreement,  # noqa: 
             decision = release(record, audience)
             if not decision.allowed:
                 denied.append((record_id, decision.reasons[0]))
+            elif was is not None and decision.onward_holder is None and release(record, was).onward_holder:
+                denied.append((record_id, "the new terms take back the onward permission its copy carries"))
     return denied
 
 

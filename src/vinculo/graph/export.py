@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from xml.sax.saxutils import quoteattr
 
+from vinculo import csvsafe
 from vinculo.graph.service import GraphResult
 
 _LABEL_FIELDS = ("full_name", "name", "reference", "subject", "number", "plate", "substance", "substance_raw",
@@ -58,13 +58,14 @@ def _text(value: object) -> str:
 
 
 def to_csv(result: GraphResult) -> tuple[str, str]:
-    """``(nodes.csv, edges.csv)`` contents."""
+    """``(nodes.csv, edges.csv)`` contents: cells neutralised (`vinculo.csvsafe`), CRLF rows (RFC 4180), so a
+    carriage return inside a cell is quoted rather than read as the end of a row."""
     nodes, edges = io.StringIO(), io.StringIO()
-    w = csv.DictWriter(nodes, NODE_COLUMNS, lineterminator="\n")
+    w = csvsafe.DictWriter(nodes, NODE_COLUMNS, lineterminator="\r\n")
     w.writeheader()
     for view in result.nodes:
         w.writerow(node_row(view))
-    w = csv.DictWriter(edges, EDGE_COLUMNS, lineterminator="\n")
+    w = csvsafe.DictWriter(edges, EDGE_COLUMNS, lineterminator="\r\n")
     w.writeheader()
     for e in result.edges:
         w.writerow({k: e[k] for k in EDGE_COLUMNS})

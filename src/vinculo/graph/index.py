@@ -8,7 +8,6 @@ table serves groups, chains and the exact (release-per-record) searches.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -16,10 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from vinculo.graph.rows import relationship_columns
-from vinculo.records.model import Record, parse_ts
-from vinculo.sharing.markings import Markings
+from vinculo.records import projection
+from vinculo.records.model import Record
+from vinculo.records.projection import columns as rv_c
 from vinculo.store import feed
-from vinculo.store.tables import record_versions as rv
 from vinculo.store.tables_graph import graph_edges as ge
 from vinculo.store.tables_graph import graph_state
 
@@ -62,18 +61,18 @@ def sync(conn: Connection) -> int:
         last = conn.execute(state.with_for_update()).scalar_one()
         if upto <= last:
             return 0
-    changed = sa.and_(rv.c.type == "relationship", rv.c.seq > last, rv.c.seq <= upto)
+    changed = sa.and_(rv_c.type == "relationship", rv_c.seq > last, rv_c.seq <= upto)
     empty = conn.execute(select(ge.c.rel_id).limit(1)).first() is None
     if not empty:
-        conn.execute(delete(ge).where(ge.c.rel_id.in_(select(rv.c.id).where(changed))))
+        conn.execute(delete(ge).where(ge.c.rel_id.in_(select(rv_c.id).where(changed))))
     bulk = empty and conn.execute(select(func.count()).select_from(
-        select(rv.c.seq).where(changed).limit(BULK).subquery())).scalar_one() >= BULK
+        select(rv_c.seq).where(changed).limit(BULK).subquery())).scalar_one() >= BULK
     if bulk:
         for ix in ge.indexes:
             ix.drop(conn)
     src, dst, rtype = relationship_columns(conn)
-    query = select(rv.c.id, src, dst, rtype, _source_type(conn, src), _source_type(conn, dst)).where(
-        changed, rv.c.current.is_(True), rv.c.revoked.is_(False)).order_by(rv.c.id)  # key order: B-tree appends
+    query = select(rv_c.id, src, dst, rtype, _source_type(conn, src), _source_type(conn, dst)).where(
+        changed, rv_c.current.is_(True), rv_c.revoked.is_(False)).order_by(rv_c.id)  # key order: B-tree appends
     written = conn.execute(insert(ge).from_select(
         ["rel_id", "source", "target", "rel_type", "source_type", "target_type"], query),
         execution_options={"preserve_rowcount": True}).rowcount
@@ -124,28 +123,16 @@ def edges_between_types(conn: Connection, a: str, b: str, limit: int) -> list[Ed
 
 
 class RecordCache:
-    """Current versions of records, loaded in batches; parsed markings are shared between rows."""
+    """Current versions of records, loaded in batches (`records.projection`; parsed markings are shared)."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.records: dict[str, Record | None] = {}
-        self._marks: dict[str, Markings] = {}
-
-    def _record(self, r) -> Record:
-        marks = self._marks.get(r.markings)
-        if marks is None:
-            marks = self._marks[r.markings] = Markings.model_validate(json.loads(r.markings))
-        return Record(r.id, r.type, r.origin, r.version, parse_ts(r.created), parse_ts(r.modified), marks,
-                      json.loads(r.body), r.revoked, r.signature, r.seq)
 
     def load(self, ids: Iterable[str]) -> None:
         missing = [i for i in dict.fromkeys(ids) if i not in self.records]
         for chunk in _chunks(missing):
-            # by id only (the (id, version) index); with `current` in the WHERE clause SQLite's planner picks
-            # the (current, type, seq) index and scans every current row
-            for r in self.conn.execute(select(rv).where(rv.c.id.in_(chunk))):
-                if r.current:
-                    self.records[r.id] = self._record(r)
+            self.records.update(projection.current_records(self.conn, chunk, len(chunk) or 1))
             for i in chunk:
                 self.records.setdefault(i, None)
 

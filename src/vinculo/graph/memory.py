@@ -25,8 +25,9 @@ from sqlalchemy import Connection, Engine, select
 from vinculo.graph.rows import raw as _raw
 from vinculo.graph.rows import relationship_columns
 from vinculo.graph.visibility import MISSING, code_of
+from vinculo.records.projection import changes
+from vinculo.records.projection import columns as rv_c
 from vinculo.store.feed import last_seq
-from vinculo.store.tables import record_versions as rv
 
 PAGE = 100_000
 CHUNK = 500
@@ -103,11 +104,9 @@ class Adjacency:
         src, dst, codes = array("i"), array("i"), array("b")
         pos, ids, e_rel, e_type, types = self.pos, self.ids, self.e_rel, self.e_type, self._types
         after = 0
-        cols = (rv.c.seq, rv.c.id, rv.c.markings, rv.c.revoked, *relationship_columns(conn))
+        cols = (rv_c.seq, rv_c.id, rv_c.markings, rv_c.revoked, *relationship_columns(conn))
         while True:
-            rows = _raw(conn, select(*cols).where(rv.c.type == "relationship", rv.c.current.is_(True),
-                                                  rv.c.seq > after, rv.c.seq <= upto)
-                        .order_by(rv.c.seq).limit(PAGE))
+            rows = _raw(conn, changes(cols, after, upto, rv_c.type == "relationship", current_only=True, limit=PAGE))
             if not rows:
                 break
             for _, rel_id, markings, revoked, a, b, rtype in rows:  # the hot loop: kept flat
@@ -135,8 +134,8 @@ class Adjacency:
         self._fit_nodes()
         found = np.zeros(self.n, dtype=bool)
         code = self.code
-        for rid, markings, revoked in _raw(conn, select(rv.c.id, rv.c.markings, rv.c.revoked).where(
-                rv.c.type != "relationship", rv.c.current.is_(True), rv.c.seq <= upto)):
+        for rid, markings, revoked in _raw(conn, select(rv_c.id, rv_c.markings, rv_c.revoked).where(
+                rv_c.type != "relationship", rv_c.current.is_(True), rv_c.seq <= upto)):
             p = pos.get(rid)
             if p is not None:
                 code[p] = code_of(markings, revoked)
@@ -167,8 +166,8 @@ class Adjacency:
 
     def _codes_by_id(self, conn: Connection, record_ids: list[str]) -> None:
         for i in range(0, len(record_ids), CHUNK):
-            for r in conn.execute(select(rv.c.id, rv.c.markings, rv.c.revoked, rv.c.current)
-                                  .where(rv.c.id.in_(record_ids[i : i + CHUNK]))):
+            for r in conn.execute(select(rv_c.id, rv_c.markings, rv_c.revoked, rv_c.current)
+                                  .where(rv_c.id.in_(record_ids[i : i + CHUNK]))):
                 if r.current:
                     self.code[self.pos[r.id]] = code_of(r.markings, r.revoked)
 
@@ -194,10 +193,8 @@ class Adjacency:
         upto = last_seq(conn)
         seen = 0
         while self.last_seq < upto:
-            rows = conn.execute(select(rv.c.seq, rv.c.id, rv.c.type, rv.c.markings, rv.c.revoked, rv.c.current,
-                                       *relationship_columns(conn))
-                                .where(rv.c.seq > self.last_seq, rv.c.seq <= upto)
-                                .order_by(rv.c.seq).limit(PAGE)).all()
+            rows = conn.execute(changes((rv_c.seq, rv_c.id, rv_c.type, rv_c.markings, rv_c.revoked, rv_c.current,
+                                         *relationship_columns(conn)), self.last_seq, upto, limit=PAGE)).all()
             if not rows:
                 break
             self._apply(conn, rows)
@@ -250,9 +247,9 @@ class Adjacency:
         """Mark dead the edges of earlier versions of ``rel_ids`` (found through their old endpoints)."""
         wanted = set(rel_ids)
         ends: set[int] = set()
-        cols = (rv.c.id, *relationship_columns(conn))
+        cols = (rv_c.id, *relationship_columns(conn))
         for i in range(0, len(rel_ids), CHUNK):
-            q = select(*cols).where(rv.c.id.in_(rel_ids[i : i + CHUNK]), rv.c.seq < before)
+            q = select(*cols).where(rv_c.id.in_(rel_ids[i : i + CHUNK]), rv_c.seq < before)
             for r in conn.execute(q):
                 ends.update(self.pos[x] for x in (r.src, r.dst) if x in self.pos)
         for end in ends:

@@ -4,15 +4,9 @@ rows fetched as plain tuples."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy import Connection, func
+from sqlalchemy import Connection
 
-from vinculo.store.tables import record_versions as rv
-
-
-def _json_text(conn: Connection, key: str) -> sa.ColumnElement:
-    if conn.dialect.name == "postgresql":
-        return func.json_extract_path_text(sa.cast(rv.c.body, sa.JSON), key)
-    return func.json_extract(rv.c.body, f"$.{key}")
+from vinculo.records.projection import json_text as _json_text
 
 
 def relationship_columns(conn: Connection) -> tuple:

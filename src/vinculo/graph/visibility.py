@@ -2,7 +2,8 @@
 
 A search over a million records cannot call ``release()`` on every record it reaches, so it prunes with
 flags: each record gets a small *marking code* (TLP x handling x revoked), and :func:`rule_for` asks
-``release()`` once per code, with probe records of every type and two origins, whether a local user of a
+``release()`` once per code, with probe records of every type and two origins (the read layer's probes),
+whether a local user of a
 role may read a record with those markings (a node) and its relationship fields (an edge). If the answer
 depends on more than the markings, the rule is *undecidable* and the search falls back to calling
 ``release()`` record by record. Either way the records of a result are decided by ``release()`` again
@@ -11,7 +12,6 @@ before anything is shown (see :mod:`vinculo.graph.fast`).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -19,19 +19,16 @@ from functools import cache
 import numpy as np
 
 from vinculo.records.model import Record
-from vinculo.records.types import BODY_TYPES
-from vinculo.sharing.markings import TLP, Handling, Markings
-from vinculo.sharing.release import LocalUser, Release, release
+from vinculo.records.reads import RuleUndecidable, probed_pairs
+from vinculo.records.types import RECORD_TYPES
+from vinculo.sharing.markings import TLP, Handling
+from vinculo.sharing.release import Release
 
 TLPS = tuple(TLP)
 HANDLINGS = tuple(Handling)
 N_CODES = len(TLPS) * len(HANDLINGS) * 2
 MISSING = -1  # no current record with that id on this node: never visible
 EDGE_FIELDS = frozenset({"body", "source_ref", "target_ref", "relationship_type"})
-_PROBE_NODE = "probe-local"
-_PROBE_PARTNER = "probe-partner"
-_PROBE_UUID = "00000000-0000-4000-8000-000000000000"
-
 
 def code(tlp: TLP, handling: Handling, revoked: bool) -> int:
     return (TLPS.index(tlp) * len(HANDLINGS) + HANDLINGS.index(handling)) * 2 + int(bool(revoked))
@@ -72,30 +69,25 @@ class Rule:
     edge: np.ndarray
 
 
-def _probe(record_type: str, origin: str, value: int) -> Record:
-    tlp, handling, revoked = decode(value)
-    marks = Markings(tlp=tlp, handling=handling, handling_text="probe" if handling is Handling.H3 else None)
-    now = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-    body = ({"relationship_type": "related-to", "source_ref": f"person--{_PROBE_UUID}",
-             "target_ref": f"phone--{_PROBE_UUID}"} if record_type == "relationship" else {"description": "probe"})
-    return Record(f"{record_type}--{_PROBE_UUID}", record_type, origin, 1, now, now, marks, body, revoked)
+def _edge(_: Record, decision: Release) -> bool:
+    return edge_readable(decision)
+
+
+def _allowed(_: Record, decision: Release) -> bool:
+    return decision.allowed
 
 
 @cache
 def rule_for(role: str) -> Rule | None:
-    """The flags for ``role`` as ``release()`` decides them, or ``None`` if markings do not decide."""
+    """The flags for ``role`` as ``release()`` decides them (the read layer's probes,
+    ``records.reads.probed_pairs``), or ``None`` if markings do not decide."""
     node = np.zeros(N_CODES + 1, dtype=bool)  # last slot: MISSING (-1 indexes it), never visible
     edge = np.zeros(N_CODES + 1, dtype=bool)
-    for value in range(N_CODES):
-        seen, crossed = set(), set()
-        for origin in (_PROBE_NODE, _PROBE_PARTNER):
-            user = LocalUser("probe", role, _PROBE_NODE)
-            for record_type in BODY_TYPES:
-                decision = release(_probe(record_type, origin, value), user)
-                seen.add(decision.allowed)
-                if record_type == "relationship":
-                    crossed.add(edge_readable(decision))
-        if len(seen) != 1 or len(crossed) != 1:
-            return None
-        node[value], edge[value] = seen.pop(), crossed.pop()
+    try:
+        for revoked in (False, True):
+            for flags, outcome, types in ((node, _allowed, RECORD_TYPES), (edge, _edge, ("relationship",))):
+                for tlp, handling in probed_pairs(role, outcome, types, (revoked,)):
+                    flags[code(TLP(tlp), Handling(handling), revoked)] = True
+    except RuleUndecidable:
+        return None
     return Rule(role, node, edge)

@@ -19,6 +19,7 @@ def save_private_key(key: Ed25519PrivateKey, path: Path) -> None:
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)  # exactly 0600, whatever the umask
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
 

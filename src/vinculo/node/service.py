@@ -11,7 +11,7 @@ from vinculo.audit.events import AuditEvent
 from vinculo.audit.service import empty_frontier
 from vinculo.node import keys
 from vinculo.node.context import Node, open_node
-from vinculo.node.home import Home
+from vinculo.node.home import Home, prepare_database_file, private_dir, write_private
 from vinculo.records import vocabulary
 from vinculo.records.model import format_ts, utcnow
 from vinculo.store.engine import make_engine
@@ -34,7 +34,8 @@ def init_node(home: Home, node_id: str, name: str, country: str) -> Node:
         raise ValueError(f"country {country!r}: not an ISO 3166-1 country")
     if home.node_file.exists() or home.key_file.exists():
         raise NodeExists(f"{home.path} already holds a node; refusing to overwrite it")
-    home.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(home.path)
+    prepare_database_file(home)
     engine = make_engine(home.db_url)
     upgrade(engine)
     with engine.connect() as conn:
@@ -46,7 +47,7 @@ def init_node(home: Home, node_id: str, name: str, country: str) -> Node:
         conn.execute(insert(node_table).values(id=node_id, name=name, country=found.alpha2,
                                                public_key=keys.public_hex(key), created=format_ts(utcnow())))
         conn.execute(insert(node_state).values(id=1, last_seq=0, audit_size=0, audit_frontier=empty_frontier()))
-    home.node_file.write_text(json.dumps({"id": node_id, "name": name, "country": found.alpha2}, indent=2))
+    write_private(home.node_file, json.dumps({"id": node_id, "name": name, "country": found.alpha2}, indent=2))
     node = open_node(home)
     with node.uow() as uow:
         uow.audit(AuditEvent("system", "node.init", node_id,

@@ -3,13 +3,13 @@
 Counting 311k records through `release()` one by one is too slow for a dashboard, so the counts run in
 SQL over the records whose markings let the role read the counted fields. That set is not written here
 by hand: `rule_for(role)` derives it from `release()` itself, by asking it about a probe record for
-every TLP × handling combination (and two origins, to prove the origin does not matter). The tests
+every TLP × handling combination (and two origins, to prove the origin does not matter) - the same probes
+as the read layer's (`reads.probed_pairs`). The tests
 check that the SQL counts equal counting the released views record by record.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
@@ -17,20 +17,14 @@ from functools import cache
 import sqlalchemy as sa
 from sqlalchemy import Connection, func, select
 
+from vinculo.records import reads
 from vinculo.records.model import Record
-from vinculo.sharing.markings import TLP, Handling, Markings
-from vinculo.sharing.release import LocalUser, release
+from vinculo.sharing.release import Release
 from vinculo.store.tables import record_versions as rv
 
-_PROBE_NODE = "probe-local"
-_PROBE_PARTNER = "probe-partner"
-_PROBE_ID = "seizure--00000000-0000-4000-8000-000000000000"
 # The body fields the counts group by: a role counts a record only if its view shows all of them.
 COUNTED_FIELDS = ("date", "country", "substance", "admin_area")
-
-
-class RuleUndecidable(RuntimeError):
-    """`release()` for local users depends on more than the markings: SQL counts would be wrong."""
+RuleUndecidable = reads.RuleUndecidable
 
 
 @dataclass(frozen=True)
@@ -45,15 +39,7 @@ class VisibleRule:
         return not self.pairs
 
 
-def _probe(record_type: str, origin: str, marks: Markings) -> Record:
-    now = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-    body = {"date": "2000-01-01", "country": "US", "substance": "probe", "admin_area": "probe",
-            "kind": "other", "status": "active"}
-    return Record(_PROBE_ID.replace("seizure", record_type), record_type, origin, 1, now, now, marks, body)
-
-
-def _reads(record: Record, user: LocalUser) -> bool:
-    decision = release(record, user)
+def _reads(record: Record, decision: Release) -> bool:
     if not decision.allowed or decision.view is None:
         return False
     body = decision.view.get("body", {})
@@ -62,20 +48,9 @@ def _reads(record: Record, user: LocalUser) -> bool:
 
 @cache
 def rule_for(role: str, record_types: tuple[str, ...] = ("seizure", "lab")) -> VisibleRule:
-    """Which markings let `role` read the counted fields of `record_types`, asked of `release()`."""
-    user = LocalUser("probe", role, _PROBE_NODE)
-    pairs: set[tuple[str, str]] = set()
-    for tlp in TLP:
-        for handling in Handling:
-            marks = Markings(tlp=tlp, handling=handling, handling_text="probe" if handling is Handling.H3 else None)
-            outcomes = {_reads(_probe(t, origin, marks), user)
-                        for t in record_types for origin in (_PROBE_NODE, _PROBE_PARTNER)}
-            if len(outcomes) != 1:
-                raise RuleUndecidable(f"release() for {role} at TLP:{tlp.value} {handling.value} depends on the "
-                                      "record type or origin; count through released views instead")
-            if outcomes.pop():
-                pairs.add((tlp.value, handling.value))
-    return VisibleRule(role, frozenset(pairs))
+    """Which markings let `role` read the counted fields of `record_types`, asked of `release()` through
+    the read layer's probes (`reads.probed_pairs`)."""
+    return VisibleRule(role, reads.probed_pairs(role, _reads, record_types))
 
 
 def _json_text(conn: Connection, column: sa.Column, key: str) -> sa.ColumnElement:
@@ -85,16 +60,7 @@ def _json_text(conn: Connection, column: sa.Column, key: str) -> sa.ColumnElemen
 
 
 def _visible(conn: Connection, rule: VisibleRule) -> sa.ColumnElement:
-    """The SQL form of `rule`: a TLP with every handling allowed needs no JSON; others test handling."""
-    all_handlings = {h.value for h in Handling}
-    terms = []
-    for tlp in TLP:
-        allowed = {h for t, h in rule.pairs if t == tlp.value}
-        if allowed == all_handlings:
-            terms.append(rv.c.tlp == tlp.value)
-        elif allowed:
-            terms.append(sa.and_(rv.c.tlp == tlp.value, rv.c.handling.in_(sorted(allowed))))
-    return sa.or_(*terms) if terms else sa.false()
+    return reads.visible(rule.pairs)
 
 
 def _base(conn: Connection, rule: VisibleRule, record_type: str, query: sa.Select) -> sa.Select:

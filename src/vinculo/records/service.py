@@ -13,6 +13,7 @@ from vinculo.audit.events import AuditEvent
 from vinculo.canonical import canonical_json
 from vinculo.federation.signing import sign_bytes
 from vinculo.node.context import Node
+from vinculo.records import reads
 from vinculo.records import repository as repo
 from vinculo.records.model import (
     FieldError,
@@ -127,7 +128,7 @@ def revoke_record(node: Node, actor: Actor, record_id: str, reason: str) -> Reco
 def get_record(node: Node, actor: Actor, record_id: str) -> tuple[Record, Release]:
     _require(actor, "records.read")
     id_type(record_id)
-    with node.uow() as uow:
+    with node.uow(read_only=True) as uow:
         found = repo.current(uow.conn, record_id)
         if found is None:
             raise NotFound(f"no record {record_id}")
@@ -145,7 +146,7 @@ def get_record(node: Node, actor: Actor, record_id: str) -> tuple[Record, Releas
 def history(node: Node, actor: Actor, record_id: str) -> list[dict]:
     _require(actor, "records.read")
     id_type(record_id)
-    with node.uow() as uow:
+    with node.uow(read_only=True) as uow:
         all_versions = repo.versions(uow.conn, record_id)
         if not all_versions:
             raise NotFound(f"no record {record_id}")
@@ -174,12 +175,14 @@ def list_records(node: Node, actor: Actor, filters: repo.Filters, cursor: int | 
     _require(actor, "records.read")
     limit = max(1, min(limit, MAX_PAGE))
     audience = actor.audience()
+    rule = reads.read_rule(actor.role)
+    reads.check(rule, filters)
     items: list[dict] = []
     before = cursor
     exhausted = False
-    with node.uow() as uow:
+    with node.uow(read_only=True) as uow:
         for _ in range(20):  # bounded: denied records make a batch shorter, never the loop endless
-            batch = repo.page(uow.conn, filters, before, limit - len(items) + 10)
+            batch = reads.page(uow.conn, rule, filters, before, limit - len(items) + 10)
             if not batch:
                 exhausted = True
                 break
@@ -200,10 +203,15 @@ def list_records(node: Node, actor: Actor, filters: repo.Filters, cursor: int | 
 
 
 def count_records(node: Node, actor: Actor, filters: repo.Filters) -> int:
-    """How many current records match (counts are not content; the listing is what is audited)."""
+    """How many current records match that the actor may read: always the number `list_records` would give
+    over all its pages (the same read layer). Audited (`record.count`, with the filters) like a listing."""
     _require(actor, "records.read")
-    with node.engine.connect() as conn:
-        return repo.count(conn, filters)
+    rule = reads.read_rule(actor.role)
+    with node.uow(read_only=True) as uow:
+        found = reads.count(uow.conn, rule, filters)
+        uow.audit(AuditEvent(actor.label, "record.count", None, {"filters": filters.__dict__, "count": found}))
+        uow.commit()
+    return found
 
 
 def release_preview(node: Node, actor: Actor, record: Record) -> dict:
@@ -215,7 +223,7 @@ def release_preview(node: Node, actor: Actor, record: Record) -> dict:
         d = release(record, LocalUser(f"any {role}", role, node.id))
         out["local"].append({"role": role, "allowed": d.allowed, "withheld": list(d.withheld),
                              "reasons": list(d.reasons)})
-    with node.uow() as uow:
+    with node.uow(read_only=True) as uow:
         for audience in sharing.partner_audiences(uow.conn, node.id):
             d = release(record, audience)
             seen = [f for f in doc_fields if d.allowed and f in (d.view or {}).get("body", {})]

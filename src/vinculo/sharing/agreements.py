@@ -63,8 +63,16 @@ class MissingTerms(ValueError):
 
 
 def terms_of(agreement: Agreement) -> dict:
-    """The terms of a stored agreement, as JSON values (what `amend` starts from)."""
-    return {k: v for k, v in agreement.model_dump(mode="json").items() if k in TERMS}
+    """The terms of a stored agreement, as JSON values (what `amend` starts from), sets as sorted lists
+    (a frozenset's JSON order follows the hash seed), so that equal terms compare equal."""
+    def plain(value: object) -> object:
+        if isinstance(value, list):
+            return sorted(value)
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in sorted(value.items())}
+        return value
+
+    return {k: plain(v) for k, v in agreement.model_dump(mode="json").items() if k in TERMS}
 
 
 def amend(partner: str, current: Agreement | None, changes: dict) -> dict:

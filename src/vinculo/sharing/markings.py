@@ -8,9 +8,10 @@ Handling codes, with the meanings of Europol's SIENA handling codes that liaison
   H3  other restrictions, stated in `handling_text`; released only to partners named in `partners`,
       never relayed.
 Onward sharing is a permission of its own, signed by the origin with the rest of the markings: `onward`
-lets recipients relay the record to their partners (only TLP:CLEAR or GREEN, H0 or H1, never to a node
-in `excluded` or outside `partners` when it names recipients). `excluded` names nodes that must never
-receive the record, directly or through a relay.
+lets the partners it is sent to relay the record to their own partners, one hop (only TLP:CLEAR or GREEN,
+H0 or H1, never to a node in `excluded` or outside `partners` when it names recipients): the copy the
+origin sends carries `onward_holder`, the one node that may relay it. `excluded` names nodes that must
+never receive the record, directly or through a relay.
 Grading: source reliability A (reliable), B (mostly reliable), C (not reliable), X (untested);
 information accuracy 1 (known directly), 2 (known indirectly, corroborated), 3 (not corroborated),
 4 (cannot be judged).
@@ -73,6 +74,10 @@ class Markings(BaseModel):
     """The origin permits recipients to share the record onward (relay it); see `release`."""
     excluded: tuple[str, ...] = Field(default=(), max_length=100)
     """Nodes that must never receive the record, directly or through a relay."""
+    onward_holder: str | None = Field(default=None, max_length=64)
+    """Set by the origin in the copy it sends a partner whose agreement lets it share onward: the one node
+    this copy's onward permission was given to. A relayed copy keeps it, so only that node may relay it:
+    relays are one hop, and a permission never passes to whoever receives a copy."""
 
     @model_validator(mode="after")
     def _check(self) -> "Markings":
@@ -82,6 +87,8 @@ class Markings(BaseModel):
             for node_id in getattr(self, name):
                 if not isinstance(node_id, str) or not _NODE_ID.match(node_id):
                     raise ValueError(f"{name}: {node_id!r} is not a node id (letters, digits, '-', '_', '.')")
+        if self.onward_holder is not None and (not self.onward or not _NODE_ID.match(self.onward_holder)):
+            raise ValueError("onward_holder: only in a copy with onward sharing, naming a node")
         both = set(self.partners) & set(self.excluded)
         if both:
             raise ValueError(f"excluded: {', '.join(sorted(both))} cannot be both a named recipient and excluded")
@@ -105,4 +112,6 @@ def _as_json(markings: Markings) -> dict:
         del out["onward"]
     if not out["excluded"]:
         del out["excluded"]
+    if out["onward_holder"] is None:
+        del out["onward_holder"]
     return out

@@ -49,12 +49,15 @@ class Release:
     withheld: tuple[str, ...] = ()
     onward_off: bool = False
     """The view goes without the origin's onward permission (the agreement does not let the partner
-    share onward): it differs from the stored version, so it is signed when it is sent."""
+    share onward)."""
+    onward_holder: str | None = None
+    """The view carries the onward permission for this one partner (`Markings.onward_holder`)."""
 
     @property
     def changed(self) -> bool:
-        """Whether the view differs from the stored version (it cannot go with the stored signature)."""
-        return bool(self.withheld) or self.onward_off
+        """Whether the view differs from the stored version: it cannot go with the stored signature, and is
+        signed by this node when it is sent."""
+        return bool(self.withheld) or self.onward_off or self.onward_holder is not None
 
 
 def _deny(*reasons: str) -> Release:
@@ -120,8 +123,10 @@ def _with_view(record: Record, decision: Release) -> Release:
         return decision
     view = _view(record, decision.withheld)
     if decision.onward_off:  # the document's markings are a fresh dict (Markings.to_json)
-        view["markings"] = {k: v for k, v in view["markings"].items() if k != "onward"}
-    return Release(True, view, decision.reasons, decision.withheld, decision.onward_off)
+        view["markings"] = {k: v for k, v in view["markings"].items() if k not in ("onward", "onward_holder")}
+    elif decision.onward_holder:
+        view["markings"]["onward_holder"] = decision.onward_holder
+    return Release(True, view, decision.reasons, decision.withheld, decision.onward_off, decision.onward_holder)
 
 
 def _partner_decision(rtype: str, origin: str, revoked: bool, m: Markings, p: PartnerNode) -> Release:
@@ -174,12 +179,15 @@ def _partner_decision(rtype: str, origin: str, revoked: bool, m: Markings, p: Pa
         if set(withheld) - asked:
             reasons.append("withheld with them, as they carry the same information: "
                            + ", ".join(sorted(set(withheld) - asked)))
-    onward_off = m.onward and not a.onward_sharing
-    if onward_off:
+    onward_off = m.onward and not (a.onward_sharing and m.relayable)
+    if onward_off and a.onward_sharing:
+        reasons.append(f"sent without onward sharing: TLP:{m.tlp.value.upper()} {m.handling.value} is never relayed")
+    elif onward_off:
         reasons.append(f"sent without onward sharing: agreement v{a.version} does not let {p.node_id} share onward")
     elif m.onward:
-        reasons.append(f"{p.node_id} may share it onward (TLP:CLEAR/GREEN, H0/H1 only)")
-    return Release(True, None, tuple(reasons), withheld, onward_off)
+        reasons.append(f"{p.node_id} may share it onward, one hop (the permission names {p.node_id})")
+    holder = p.node_id if m.onward and not onward_off else None
+    return Release(True, None, tuple(reasons), withheld, onward_off, holder)
 
 
 def _relay_decision(origin: str, m: Markings, p: PartnerNode, withheld: tuple[str, ...]) -> Release:
@@ -188,6 +196,9 @@ def _relay_decision(origin: str, m: Markings, p: PartnerNode, withheld: tuple[st
     assert a is not None
     if not m.onward:
         return _deny(f"origin {origin} did not permit onward sharing")
+    if m.onward_holder != p.local_node:
+        return _deny(f"{origin}'s onward permission on this copy was given to "
+                     f"{m.onward_holder or 'no node'}, not to {p.local_node}: relays are one hop")
     if not m.tlp.at_most(TLP.GREEN):
         return _deny(f"TLP:{m.tlp.value.upper()} is never relayed: only CLEAR and GREEN go onward")
     if m.handling not in (Handling.H0, Handling.H1):

@@ -59,10 +59,13 @@ def _sqlite_checkpoint(engine: Engine) -> PurgeResult:
     raw = engine.raw_connection()  # no BEGIN: a checkpoint runs outside any transaction
     try:
         cur = raw.cursor()
+        (usual,) = cur.execute("PRAGMA busy_timeout").fetchone()
         cur.execute(f"PRAGMA busy_timeout={SQLITE_WAIT_MS}")
-        busy, frames, copied = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        cur.execute("PRAGMA busy_timeout=60000")
-        cur.close()
+        try:
+            busy, frames, copied = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            cur.execute(f"PRAGMA busy_timeout={int(usual)}")
+            cur.close()
     finally:
         raw.close()
     if busy:

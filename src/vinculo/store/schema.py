@@ -13,3 +13,4 @@ from vinculo.store import tables_federation  # noqa: F401,E402
 from vinculo.store import tables_stats  # noqa: F401,E402
 from vinculo.store import tables_graph  # noqa: F401,E402
 from vinculo.store import tables_deconfliction  # noqa: F401,E402
+from vinculo.store import tables_accounts  # noqa: F401,E402

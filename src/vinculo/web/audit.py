@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
 from vinculo.accounts.model import Actor
+from vinculo.api.params import AuditAfter
 from vinculo.audit import reading
 from vinculo.audit.events import ACTIONS
 from vinculo.web.common import WebRoute
@@ -20,7 +21,7 @@ PAGE = 50
 
 
 @router.get("/audit")
-def audit_page(request: Request, user: str = "", action: str = "", record: str = "", after: int = Query(-1, ge=-1),
+def audit_page(request: Request, user: str = "", action: str = "", record: str = "", after: AuditAfter = -1,
                actor: Actor = Depends(web_actor)) -> Response:
     rows = reading.read_log(request.app.state.node, actor, user=user, action=action, target=record.strip(),
                             after=after, limit=PAGE)

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from vinculo.accounts import service as accounts
-from vinculo.accounts.service import AuthError
+from vinculo.accounts.service import AuthError, LoginThrottled
 from vinculo.web import i18n
 from vinculo.web.common import WebRoute, redirect, safe_next
 from vinculo.web.session import checked_form, end_session, session_token, start_session
@@ -27,8 +27,14 @@ def login_form(request: Request, next: str = "/") -> Response:
 async def login(request: Request, form: FormData = Depends(checked_form)) -> Response:
     username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
     target = safe_next(str(form.get("next", "/")))
+    client = request.client.host if request.client else None
     try:
-        token = await run_in_threadpool(accounts.login, request.app.state.node, username, password, "web")
+        token = await run_in_threadpool(accounts.login, request.app.state.node, username, password, "web", client)
+    except LoginThrottled as exc:
+        page = render(request, "login.html", status=429, next=target, error="throttled", username=username,
+                      retry_after=exc.retry_after)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     except AuthError:
         return render(request, "login.html", status=401, next=target, error="bad-login", username=username)
     response = redirect(request, target)

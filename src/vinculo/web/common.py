@@ -6,6 +6,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import quote
 
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -17,7 +18,7 @@ from vinculo.web.session import CsrfFailed, LoginRequired
 from vinculo.web.templating import is_htmx, render
 
 _STATUS = ((Forbidden, 403), (NotFound, 404), (Conflict, 409), (RecordInvalid, 422), (CsrfFailed, 403),
-           (AuthError, 401), (AccountError, 400), (ValueError, 400))
+           (AuthError, 401), (AccountError, 400), (ValueError, 400), (RequestValidationError, 400))
 
 
 def redirect(request: Request, url: str) -> Response:
@@ -41,8 +42,11 @@ def error_page(request: Request, exc: Exception) -> Response:
     status = next(code for kind, code in _STATUS if isinstance(exc, kind))
     reasons = list(getattr(exc, "reasons", ()) or ())
     errors = [str(e) for e in getattr(exc, "errors", [])] if isinstance(exc, RecordInvalid) else []
+    message = str(exc)
+    if isinstance(exc, RequestValidationError):  # a page's parameter out of range or of the wrong type
+        message = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
     template = "partials/error.html" if is_htmx(request) else "error.html"
-    return render(request, template, status=status, status_code=status, message=str(exc), reasons=reasons,
+    return render(request, template, status=status, status_code=status, message=message, reasons=reasons,
                   errors=errors)
 
 

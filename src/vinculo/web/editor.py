@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from vinculo.accounts.model import Actor
+from vinculo.api.params import token
 from vinculo.node.context import Node
 from vinculo.records import service, vocabulary
 from vinculo.records.model import FieldError, RecordInvalid
@@ -98,7 +99,7 @@ async def save(record_id: str, request: Request, form: FormData = Depends(checke
     expected = str(form.get("expected_version", ""))
     try:
         await run_in_threadpool(service.update_record, node, actor, record_id, body, marks,
-                                int(expected) if expected.isdigit() else None)
+                                token(expected, "expected_version", lo=1))
     except RecordInvalid as exc:
         return _page(request, record.type, _values(form), exc.errors, {"id": record.id, "version": record.version},
                      status=422)

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from vinculo.accounts.model import Actor
 from vinculo.records.importers import staging
 from vinculo.records.importers.service import ImportFailed
+from vinculo.records.importers.worker import Cancelled
 from vinculo.records.model import FieldError, RecordInvalid
 from vinculo.records.types import RECORD_TYPES
 from vinculo.web.common import WebRoute
@@ -41,11 +42,11 @@ async def check(request: Request, form: FormData = Depends(checked_form)) -> Res
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise RecordInvalid([FieldError("file", "choose a file to upload")])
         staged = await run_in_threadpool(staging.stage, node, actor, upload.filename, fmt, record_type, upload.file)
-        report = await run_in_threadpool(staging.check, node, actor, staged.token)
+        report = await staging.check_async(node, actor, staged.token, request.receive)
     except RecordInvalid as exc:
         return _form(request, 422, {e.field: e.reason for e in exc.errors}, fmt=fmt, record_type=record_type)
-    if not report.ok:
-        await run_in_threadpool(staging.discard, node, actor, staged.token)
+    except Cancelled:
+        return Response(status_code=400)  # the client went away: nobody reads this
     return render(request, "import.html", formats=staging.FORMATS, types=RECORD_TYPES, errors={}, check=report,
                   report=None, fmt=fmt, record_type=record_type, status=200 if report.ok else 422)
 

@@ -72,7 +72,7 @@ FIELDS = {
     "markings.tlp": N_("TLP"), "markings.handling": N_("Handling"), "markings.handling_text": N_("Handling conditions"),
     "markings.reliability": N_("Source reliability"), "markings.accuracy": N_("Information accuracy"),
     "markings.partners": N_("Named recipients (partners)"),
-    "markings.onward": N_("Partners may share it onward (TLP:CLEAR/GREEN, H0/H1 only)"),
+    "markings.onward": N_("Partners may share it onward (only if CLEAR or GREEN, H0 or H1)"),
     "markings.excluded": N_("Never to these partners, directly or through a relay"),
 }
 

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from vinculo.accounts.model import Actor
+from vinculo.api.params import Flag
 from vinculo.federation import overview
 from vinculo.federation.agreements import WithdrawalsUnconfirmed, update_agreement
 from vinculo.federation.preview import draft_agreement, preview_agreement, require_manage
@@ -33,8 +34,8 @@ def partner_list(request: Request, actor: Actor = Depends(web_actor)) -> Respons
 def partner_page(
     partner: str,
     request: Request,
-    saved: int | None = None,
-    withdrawn: int | None = None,
+    saved: Flag = None,
+    withdrawn: Flag = None,
     actor: Actor = Depends(web_actor),
 ) -> Response:
     detail = overview.partner_detail(request.app.state.node, actor, partner)
@@ -79,6 +80,8 @@ def agreement_editor(partner: str, request: Request, actor: Actor = Depends(web_
 
 
 def _terms(form: FormData) -> dict:
+    """The terms the editor shows; those it does not (the private matching limits) are kept from the
+    version in force (the editor saves with `merge`)."""
     return agreement_form.parse(form.getlist, form.get)
 
 
@@ -96,7 +99,7 @@ async def agreement_preview(
     actor = await run_in_threadpool(web_actor, request)
     try:
         result = await run_in_threadpool(
-            preview_agreement, request.app.state.node, actor, partner, _terms(form)
+            preview_agreement, request.app.state.node, actor, partner, _terms(form), merge=True
         )
     except RecordInvalid as exc:
         return render(
@@ -109,7 +112,7 @@ async def agreement_preview(
 
 def _check(node, partner: str, terms: dict) -> None:
     with node.engine.connect() as conn:
-        draft_agreement(conn, partner, terms)
+        draft_agreement(conn, partner, terms, True)
 
 
 @router.post("/partners/{partner}/agreement")
@@ -129,10 +132,10 @@ async def agreement_save(partner: str, request: Request, form: FormData = Depend
         return await run_in_threadpool(_editor, request, actor, partner, values, exc.errors, 422)
     try:
         agreement, withdrawn = await run_in_threadpool(
-            update_agreement, node, partner, terms, actor.label, False, _confirmed(form)
+            update_agreement, node, partner, terms, actor.label, True, _confirmed(form)
         )
     except WithdrawalsUnconfirmed:  # show the count (and the box to tick) before anything is withdrawn
-        preview = await run_in_threadpool(preview_agreement, node, actor, partner, terms)
+        preview = await run_in_threadpool(preview_agreement, node, actor, partner, terms, merge=True)
         values = agreement_form.blank() | agreement_form.from_agreement(preview["draft"])
         return await run_in_threadpool(_editor, request, actor, partner, values, [], 409, preview, 0)
     return redirect(request, f"/partners/{partner}?saved={agreement.version}&withdrawn={withdrawn}")

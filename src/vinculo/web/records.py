@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
 from vinculo.accounts.model import Actor
+from vinculo.api.params import Cursor
 from vinculo.federation.provenance import origin_signature
 from vinculo.records import service, vocabulary
 from vinculo.records.links import linked_records
@@ -32,7 +33,7 @@ def choices() -> dict:
 
 
 @router.get("/records")
-def record_list(request: Request, cursor: int | None = Query(None, ge=1), actor: Actor = Depends(web_actor)) -> Response:
+def record_list(request: Request, cursor: Cursor = None, actor: Actor = Depends(web_actor)) -> Response:
     given = {k: (request.query_params.get(k) or "").strip() for k in FILTERS}
     node = request.app.state.node
     errors: list = []

@@ -39,7 +39,7 @@ def prepare(batch: list[ParsedRow], origin: str, ts: str, markings_cache: dict) 
 
 def prepared_batches(rows: Iterable[ParsedRow], tally: Tally, name: str, origin: str, ts: str,
                      skip_invalid: bool) -> Iterator[tuple[str, object]]:
-    """`batches()` with each batch prepared: ("progress", n) and ("batch", [Prepared, ...])."""
+    """`batches()` with each batch prepared: ("progress", n), ("batch", [Prepared, ...]), ("rejects", [...])."""
     cache: dict = {}
     for kind, payload in batches(rows, tally, name, skip_invalid):
         yield kind, (prepare(payload, origin, ts, cache) if kind == "batch" else payload)

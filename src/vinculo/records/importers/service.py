@@ -8,11 +8,13 @@ parsed and prepared in a worker process (see worker.py) while this process write
 
 from __future__ import annotations
 
-import csv
+import os
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self, TextIO
 
+from vinculo import csvsafe
 from vinculo.accounts.model import Actor
 from vinculo.audit.events import AuditEvent
 from vinculo.audit.merkle import CompactRange
@@ -117,12 +119,15 @@ def _write(node: Node, actor: Actor, source: str, events: Generator[tuple[str, o
            progress: Callable[[int], None] | None) -> ImportReport:
     report = ImportReport(source)
     tree = CompactRange()
-    with node.uow() as uow, fewer_collections():
+    rejects = _Rejects(reject_path, source)
+    with node.uow() as uow, fewer_collections(), rejects:
         writer = _Writer(uow.conn, report, tree)
         try:
             for kind, payload in events:
                 if kind == "batch":
                     writer.write(payload)
+                elif kind == "rejects":
+                    rejects.write(payload)
                 elif progress and payload:
                     progress(payload)
         finally:
@@ -133,19 +138,52 @@ def _write(node: Node, actor: Actor, source: str, events: Generator[tuple[str, o
             raise ImportFailed(report)  # the transaction rolls back: nothing half-written
         report.unknowns = unknowns.summary()
         report.root = tree.root().hex() if tree.size else None
-        if reject_path is not None and tally.rejects:
-            _write_rejects(reject_path, source, tally.rejects)
-            report.reject_file = str(reject_path)
         uow.audit(AuditEvent(actor.label, "import", source, {
             "imported": report.imported, "duplicates": report.duplicates, "rejected": report.rejected,
             "first_seq": report.first_seq, "last_seq": report.last_seq, "root": report.root,
             "unknown_names": unknowns.total()}))
         uow.commit()
+        report.reject_file = rejects.keep()
     return report
 
-def _write_rejects(path: Path, source: str, rejects: list[tuple[int, str, str]]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["file", "row", "reason", "raw"])
-        for row, raw, reason in rejects:
-            w.writerow([source, row, reason, raw])
+class _Rejects:
+    """The reject file, written as rejected rows arrive (a `.partial` file, 0600, cells neutralised for
+    spreadsheets); renamed into place when the import commits, removed if it does not."""
+
+    def __init__(self, path: Path | None, source: str):
+        self.path, self.source = path, source
+        self.fh: TextIO | None = None
+        self.kept = False
+
+    def write(self, rows: list[tuple[int, str, str]]) -> None:
+        if self.path is None:
+            return
+        if self.fh is None:
+            partial = self._partial()
+            partial.unlink(missing_ok=True)
+            self.fh = os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", newline="",
+                                encoding="utf-8")
+            self.out = csvsafe.writer(self.fh)
+            self.out.writerow(["file", "row", "reason", "raw"])
+        for row, raw, reason in rows:
+            self.out.writerow([self.source, row, reason, raw])
+
+    def keep(self) -> str | None:
+        if self.fh is None or self.path is None:
+            return None
+        self.fh.close()
+        os.replace(self._partial(), self.path)
+        self.kept = True
+        return str(self.path)
+
+    def _partial(self) -> Path:
+        assert self.path is not None
+        return self.path.with_name(self.path.name + ".partial")
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fh is not None and not self.kept:
+            self.fh.close()
+            self._partial().unlink(missing_ok=True)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from vinculo.records.importers import native, unodc
 from vinculo.records.importers.rows import ParsedRow, Unknowns
+from vinculo.records.importers.text import open_zip
 
 FORMATS = ("unodc-ids", "ndjson", "csv")
 
@@ -20,7 +20,8 @@ class FileSource:
     record_type: str | None = None  # the type of every row of a CSV file
 
     def rows(self, unknowns: Unknowns) -> Iterator[ParsedRow]:
-        """Parsed rows; a file that is not of its format raises unodc.FormatError or ValueError."""
+        """Parsed rows, read within `Limits.from_env()`; a file that is not of its format, unreadable or
+        over a limit raises ImportRejected, unodc.FormatError or ValueError, naming file and row."""
         if self.format == "unodc-ids":
             return unodc.parse(self.path, unknowns)
         if self.format == "csv":
@@ -31,7 +32,10 @@ class FileSource:
 
     def size(self) -> int:
         """Bytes to parse: the uncompressed size of a zip's members."""
-        if self.path.suffix.lower() == ".zip" and zipfile.is_zipfile(self.path):
-            with zipfile.ZipFile(self.path) as zf:
-                return sum(info.file_size for info in zf.infolist())
+        if self.path.suffix.lower() == ".zip":
+            try:
+                with open_zip(self.path) as zf:
+                    return sum(info.file_size for info in zf.infolist())
+            except ValueError:
+                pass  # the parser names what is wrong with the file
         return self.path.stat().st_size

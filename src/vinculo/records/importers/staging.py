@@ -1,15 +1,22 @@
 """Imports from the web and the API in two steps: stage and check (nothing written), then confirm.
 
-A staged upload is a file in the node home (`uploads/`) with a random token and the name of the user who
-sent it; `check` only parses (every row validated, no transaction opened); `confirm` runs the all-or-nothing
-import and removes the staged file.
+A staged upload is a file in the node home (`uploads/`, 0700; the file and its note 0600) with a random
+token and the name of the user who sent it; `check` only parses (every row validated, no transaction
+opened) in a worker process, within the import limits and a deadline, and stops when the client goes away;
+`confirm` runs the all-or-nothing import. A staged file is removed on every outcome: a check that fails
+or is stopped, a confirm that imports or fails, a discard; one checked but never confirmed is removed
+after STAGED_HOURS.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import secrets
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,15 +25,17 @@ from typing import BinaryIO
 from vinculo.accounts.model import Actor
 from vinculo.node.context import Node
 from vinculo.records.importers import unodc
-from vinculo.records.importers.rows import Unknowns
-from vinculo.records.importers.service import ImportReport, RowError, import_file
+from vinculo.records.importers.limits import Limits
+from vinculo.records.importers.service import ImportFailed, ImportReport, RowError, import_file
 from vinculo.records.importers.sources import FORMATS, FileSource
+from vinculo.records.importers.worker import Cancelled, CheckJob, WorkerFailed
 from vinculo.records.model import FieldError, RecordInvalid
 from vinculo.records.service import Forbidden, NotFound
 from vinculo.records.types import RECORD_TYPES
 
 MAX_BYTES = 200 * 1024 * 1024
 MAX_SHOWN = 200
+STAGED_HOURS = 24
 _SUFFIX = {"unodc-ids": ".zip", "ndjson": ".ndjson", "csv": ".csv"}
 
 
@@ -56,8 +65,24 @@ class CheckReport:
 
 def _dir(node: Node) -> Path:
     path = node.home.path / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
+
+
+def _private(path: Path) -> BinaryIO:
+    """A new file only its owner may read (created so: never readable by others, even for a moment)."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+
+
+def _sweep(folder: Path) -> None:
+    """Remove staged uploads older than STAGED_HOURS (checked, never confirmed nor discarded)."""
+    cutoff = time.time() - STAGED_HOURS * 3600
+    for path in folder.iterdir():
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except FileNotFoundError:
+            pass
 
 
 def require_import(actor: Actor) -> None:
@@ -81,21 +106,27 @@ def stage(node: Node, actor: Actor, filename: str, fmt: str, record_type: str | 
     else:
         suffix = _SUFFIX[fmt]
     token = secrets.token_urlsafe(16)
-    target = _dir(node) / f"{token}{suffix}"
-    with open(target, "wb") as out:
-        copied = 0
-        while chunk := data.read(1 << 20):
-            copied += len(chunk)
-            if copied > MAX_BYTES:
-                out.close()
-                target.unlink()
-                raise RecordInvalid([FieldError("file", f"larger than {MAX_BYTES // (1024 * 1024)} MB")])
-            out.write(chunk)
-    if copied == 0:
-        target.unlink()
-        raise RecordInvalid([FieldError("file", "the file is empty")])
-    staged = Staged(token, Path(filename).name or "upload", fmt, record_type if fmt == "csv" else None, actor.name)
-    (_dir(node) / f"{token}.json").write_text(json.dumps(staged.__dict__ | {"path": target.name}))
+    folder = _dir(node)
+    _sweep(folder)
+    target, meta = folder / f"{token}{suffix}", folder / f"{token}.json"
+    try:
+        with _private(target) as out:
+            copied = 0
+            while chunk := data.read(1 << 20):
+                copied += len(chunk)
+                if copied > MAX_BYTES:
+                    raise RecordInvalid([FieldError("file", f"larger than {MAX_BYTES // (1024 * 1024)} MB")])
+                out.write(chunk)
+        if copied == 0:
+            raise RecordInvalid([FieldError("file", "the file is empty")])
+        staged = Staged(token, Path(filename).name or "upload", fmt, record_type if fmt == "csv" else None,
+                        actor.name)
+        with _private(meta) as out:
+            out.write(json.dumps(staged.__dict__ | {"path": target.name}).encode())
+    except BaseException:
+        target.unlink(missing_ok=True)
+        meta.unlink(missing_ok=True)
+        raise
     return staged
 
 
@@ -115,7 +146,8 @@ def _load(node: Node, actor: Actor, token: str) -> tuple[Staged, Path]:
 
 @contextmanager
 def _file_errors(staged: Staged, path: Path) -> Iterator[None]:
-    """A file that is not of its format: a field error naming the uploaded file, not the staged path."""
+    """A file that is not of its format, unreadable or over a limit: a field error naming the uploaded
+    file, not the staged path."""
     try:
         yield
     except (unodc.FormatError, ValueError, UnicodeDecodeError) as exc:
@@ -126,37 +158,110 @@ def _source(staged: Staged, path: Path) -> FileSource:
     return FileSource(staged.format, path, staged.record_type)
 
 
-def check(node: Node, actor: Actor, token: str) -> CheckReport:
-    """Parse and validate every row; write nothing."""
+class _Running:
+    """How many checks run in this process (each holds a worker process)."""
+
+    def __init__(self) -> None:
+        self.count, self.lock = 0, threading.Lock()
+
+    def acquire(self, most: int) -> bool:
+        with self.lock:
+            if self.count >= most:
+                return False
+            self.count += 1
+            return True
+
+    def release(self) -> None:
+        with self.lock:
+            self.count -= 1
+
+
+_RUNNING = _Running()
+
+
+async def _until_disconnected(receive: Callable[[], Awaitable[dict]]) -> None:
+    """Return when the ASGI client has gone away (the request body is already read)."""
+    while (await receive()).get("type") != "http.disconnect":
+        pass
+
+
+async def check_async(node: Node, actor: Actor, token: str,
+                      receive: Callable[[], Awaitable[dict]] | None = None) -> CheckReport:
+    """Parse and validate every row in a worker process; write nothing. The worker is killed (and the
+    upload discarded) when the client goes away (an ASGI `receive` says http.disconnect), when
+    `Limits.check_seconds` pass, or when the caller is cancelled. A file that fails the check, or
+    cannot be checked, is discarded too."""
     staged, path = _load(node, actor, token)
-    report = CheckReport(token, staged.filename)
-    unknowns = Unknowns()
-    with _file_errors(staged, path):
-        for parsed in _source(staged, path).rows(unknowns):
-            report.rows += 1
-            if parsed.errors:
-                report.rejected += 1
-                if len(report.errors) < MAX_SHOWN:
-                    report.errors.extend(RowError(staged.filename, parsed.row, e) for e in parsed.errors)
-            else:
-                report.valid += 1
-    report.unknowns = unknowns.summary()
+    limits = Limits.from_env()
+    if not _RUNNING.acquire(limits.max_checks):
+        _remove(node, token)
+        raise RecordInvalid([FieldError("file", f"{limits.max_checks} checks are running already "
+                                                "(VINCULO_IMPORT_MAX_CHECKS); try again in a moment")])
+    try:
+        return await _check(node, token, staged, path, limits, receive)
+    finally:
+        _RUNNING.release()
+
+
+async def _check(node: Node, token: str, staged: Staged, path: Path, limits: Limits,
+                 receive: Callable[[], Awaitable[dict]] | None) -> CheckReport:
+    job = CheckJob(_source(staged, path), staged.filename, MAX_SHOWN)
+    waiting = asyncio.ensure_future(asyncio.to_thread(job.result))
+    gone = asyncio.ensure_future(_until_disconnected(receive) if receive else asyncio.Event().wait())
+    try:
+        done, _ = await asyncio.wait({waiting, gone}, timeout=limits.check_seconds,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if not done:
+            job.cancel()
+            await asyncio.wait({waiting})
+            raise RecordInvalid([FieldError("file", f"checking took longer than {limits.check_seconds} s "
+                                                    "(VINCULO_IMPORT_CHECK_SECONDS); nothing was imported")])
+        if waiting not in done:
+            job.cancel()
+            await asyncio.wait({waiting})
+        with _file_errors(staged, path):
+            try:
+                summary = waiting.result()
+            except (WorkerFailed, RuntimeError) as exc:
+                if isinstance(exc, Cancelled):
+                    raise
+                raise RecordInvalid([FieldError("file", f"{staged.filename}: could not be checked ({exc})")]) from None
+    except BaseException:
+        job.cancel()
+        _remove(node, token)
+        raise
+    finally:
+        gone.cancel()
+    report = CheckReport(token, staged.filename, summary.rows, summary.rows - summary.rejected, summary.rejected,
+                         summary.errors, summary.unknowns)
+    if not report.ok:
+        _remove(node, token)
     return report
+
+
+def check(node: Node, actor: Actor, token: str) -> CheckReport:
+    """`check_async` for callers without an event loop (scripts, tests)."""
+    return asyncio.run(check_async(node, actor, token))
 
 
 def confirm(node: Node, actor: Actor, token: str) -> ImportReport:
-    """Import the staged file (all or nothing) and forget it."""
+    """Import the staged file (all or nothing) and forget it, whether it imported or not."""
     staged, path = _load(node, actor, token)
-    with _file_errors(staged, path):
-        report = import_file(node, actor, _source(staged, path), name=staged.filename)
-    discard(node, actor, token)
-    return report
+    try:
+        with _file_errors(staged, path):
+            return import_file(node, actor, _source(staged, path), name=staged.filename)
+    finally:
+        _remove(node, token)
+
+
+def _remove(node: Node, token: str) -> None:
+    for path in _dir(node).glob(f"{token}.*"):
+        path.unlink(missing_ok=True)
 
 
 def discard(node: Node, actor: Actor, token: str) -> None:
-    _, path = _load(node, actor, token)
-    path.unlink(missing_ok=True)
-    (_dir(node) / f"{token}.json").unlink(missing_ok=True)
+    _load(node, actor, token)
+    _remove(node, token)
 
 
 def copy_from(node: Node, actor: Actor, source: Path, fmt: str, record_type: str | None = None) -> Staged:
@@ -165,4 +270,4 @@ def copy_from(node: Node, actor: Actor, source: Path, fmt: str, record_type: str
         return stage(node, actor, source.name, fmt, record_type, fh)
 
 
-__all__ = ["CheckReport", "Staged", "check", "confirm", "copy_from", "discard", "stage"]
+__all__ = ["CheckReport", "ImportFailed", "Staged", "check", "check_async", "confirm", "copy_from", "discard", "stage"]

@@ -8,20 +8,18 @@ unit are required; other names that do not map to a vocabulary are kept raw and 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import math
-import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
 from vinculo.canonical import jcs_number
 from vinculo.records import vocabulary
+from vinculo.records.importers.limits import Limits
 from vinculo.records.importers.rows import ParsedRow, Unknowns
+from vinculo.records.importers.text import Lines, csv_rows, open_bytes
 from vinculo.records.model import FieldError
 from vinculo.sharing.markings import Markings
 
@@ -36,21 +34,7 @@ _TODAY = dt.date.today()
 
 
 class FormatError(ValueError):
-    """The file itself is not a UNODC IDS file."""
-
-
-@contextmanager
-def open_text(path: Path) -> Iterator[io.TextIOBase]:
-    if path.suffix.lower() == ".zip":
-        with zipfile.ZipFile(path) as zf:
-            names = [n for n in zf.namelist() if n.lower().endswith(".csv")]
-            if len(names) != 1:
-                raise FormatError(f"{path}: expected one .csv inside the zip, found {len(names)}")
-            with zf.open(names[0]) as raw:
-                yield io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-    else:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            yield fh
+    """The file itself is not a UNODC IDS file (see also ImportRejected: unreadable or over a limit)."""
 
 
 def _blank(value: str) -> bool:
@@ -64,32 +48,42 @@ def _date(value: str) -> dt.date:
     return d
 
 
-def parse(path: Path, unknowns: Unknowns) -> Iterator[ParsedRow]:
-    """Yield one ParsedRow per data row (row numbers count the header as row 1)."""
-    seen: dict[bytes, int] = {}
-    with open_text(path) as fh:
-        reader = csv.reader(fh, delimiter=";")
-        header = next(reader, None)
+def parse(path: Path, unknowns: Unknowns, limits: Limits | None = None) -> Iterator[ParsedRow]:
+    """Yield one ParsedRow per data row (row numbers are line numbers: the header is line 1).
+
+    Blank lines are skipped. Identical rows get distinct keys (their count so far): only the 8-byte
+    prefixes of the rows' hashes are kept for that, so memory grows by tens of bytes a row at most."""
+    limits = limits or Limits.from_env()
+    firsts: set[int] = set()
+    repeats: dict[int, int] = {}
+    with open_bytes(path, limits) as raw:
+        rows = csv_rows(Lines(raw, str(path), limits), delimiter=";")
+        start, header = next(rows, (0, None))
         if header is None:
             raise FormatError(f"{path}: empty file")
         header = [h.strip().upper() for h in header]
         missing = [c for c in COLUMNS if c not in header]
         if missing:
-            raise FormatError(f"{path}:1: header: missing columns {', '.join(missing)}")
+            raise FormatError(f"{path}:{start}: header: missing columns {', '.join(missing)}")
         pos = [header.index(c) for c in COLUMNS]
         width = len(header)
         build = _RowBuilder(unknowns)
-        for rownum, cells in enumerate(reader, start=2):
-            raw = ";".join(cells)
-            digest = hashlib.sha1(raw.encode()).digest()
-            n = seen.get(digest, 0)
-            seen[digest] = n + 1
+        for rownum, cells in rows:
+            raw_text = ";".join(cells)
+            digest = hashlib.sha1(raw_text.encode()).digest()
+            short = int.from_bytes(digest[:8], "big")
+            if short in firsts:
+                n = repeats.get(short, 1)
+                repeats[short] = n + 1
+            else:
+                firsts.add(short)
+                n = 0
             key = f"{DATASET}|{digest.hex()}|{n}"
             if len(cells) != width:
                 yield ParsedRow(rownum, "seizure", key, errors=[FieldError(
-                    "row", f"has {len(cells)} fields, the header has {width}")], raw=raw)
+                    "row", f"has {len(cells)} fields, the header has {width}")], raw=raw_text)
                 continue
-            yield build(rownum, key, [cells[i] for i in pos], raw)
+            yield build(rownum, key, [cells[i] for i in pos], raw_text)
 
 
 def _country_or_raw(value: str, what: str, unknowns: Unknowns, unmapped: list[str]) -> str | None:
