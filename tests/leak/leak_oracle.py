@@ -90,11 +90,9 @@ def canon(doc: dict) -> str:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-# Leaks the product is known to have, each pinned by a strict xfail in test_leak_fixed.py (scenarios 5 and
-# 6): a node relays a record under an onward permission the origin signed for another hop or under terms
-# it has since withdrawn. The property test reports these as warnings, not failures, so that it still
-# fails on anything new; delete this (and the xfails) once the product refuses them.
-KNOWN = (re.compile(r"^\S+'s agreement with \S+ does not permit onward sharing$"),)
+# Leaks the product is known to have (reported as warnings by the property test, so that it still fails on
+# anything new). None today: scenarios 5 and 6 of test_leak_fixed.py pin the two that were found.
+KNOWN: tuple[re.Pattern, ...] = ()
 
 
 @dataclass
@@ -186,6 +184,8 @@ class Oracle:
         if origin != sender:
             if not m.get("onward", False):
                 why.append("relayed although the markings do not permit onward sharing")
+            elif m.get("onward_holder") != sender:
+                why.append(f"relayed by {sender} under an onward permission given to {m.get('onward_holder')}")
             if tlp not in ("clear", "green"):
                 why.append(f"TLP:{tlp} relayed (only CLEAR/GREEN may be)")
             if handling not in ("H0", "H1"):
@@ -330,9 +330,11 @@ class Oracle:
             if truth.get("revoked"):
                 self._leak(sender, receiver, rid, "revoked at its origin, sent with its body", where)
             marks = doc.get("markings") or {}
-            # The origin may send its view without the onward permission (stricter); nothing else differs.
-            same = marks == truth["markings"] or (marks == {k: v for k, v in truth["markings"].items()
-                                                            if k != "onward"})
+            # The origin may send its view without the onward permission (stricter), or with it naming the
+            # receiver as the one node that may relay this copy (`onward_holder`); nothing else differs.
+            without = {k: v for k, v in truth["markings"].items() if k != "onward"}
+            named = truth["markings"] | {"onward_holder": receiver}
+            same = marks in (truth["markings"], without) or (truth["markings"].get("onward") and marks == named)
             if doc.get("version") != truth["version"] or not same:
                 self._leak(sender, receiver, rid, "not the origin's current version and markings", where
                            + f"; sent v{doc.get('version')} {doc.get('markings')}, made v{truth['version']} "

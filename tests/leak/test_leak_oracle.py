@@ -54,10 +54,14 @@ def test_a_direct_release_within_the_rules_passes_and_withheld_groups_are_named(
 def test_relays_need_every_permission_and_the_origins_exact_bytes():
     agreements = {(US, MX): OPEN | {"onward_sharing": True}, (MX, CA): OPEN | {"relay_origins": [US]}}
     ok = SEIZURE | {"markings": SEIZURE["markings"] | {"onward": True}}
+    for_mx = ok | {"markings": ok["markings"] | {"onward_holder": MX}}  # the copy us signed for mx
     o = oracle(agreements, ok)
-    o.judge([page(US, MX, to_stix(ok, "sig-us", US)), page(MX, CA, to_stix(ok, "sig-us", US))])
+    o.judge([page(US, MX, to_stix(for_mx, "sig-us", US)), page(MX, CA, to_stix(for_mx, "sig-us", US))])
     assert o.leaks == [] and o.relayed == 1
-    altered = ok | {"body": {"country": "CA"}}
+    o1 = oracle(agreements, ok)  # a copy whose permission names nobody (or another node) is not mx's to relay
+    o1.judge([page(US, MX, to_stix(ok, "sig-us", US)), page(MX, CA, to_stix(ok, "sig-us", US))])
+    assert rules(o1) == [f"relayed by {MX} under an onward permission given to None"]
+    altered = for_mx | {"body": {"country": "CA"}}
     o.judge([page(MX, CA, to_stix(altered, "sig-us", US))])
     assert f"relayed object is not exactly as {US} signed it" in rules(o)
     o2 = oracle(agreements | {(US, MX): OPEN}, SEIZURE)
