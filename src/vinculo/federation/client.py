@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 import time
 from dataclasses import dataclass
+from typing import Self
 
 import httpx
 import orjson
@@ -56,7 +57,7 @@ class TaxiiClient:
     def close(self) -> None:
         self.http.close()
 
-    def __enter__(self) -> TaxiiClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
