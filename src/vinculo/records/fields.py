@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -45,8 +46,19 @@ def _concealment(value: str) -> str:
     return found
 
 
+_latest: list = [0.0, dt.date.min]  # (monotonic time it was worked out, latest date allowed)
+
+
+def _latest_date() -> dt.date:
+    """Tomorrow, worked out at most once a minute (a bulk import checks several dates a record)."""
+    now = time.monotonic()
+    if now - _latest[0] > 60:
+        _latest[:] = [now, dt.date.today() + dt.timedelta(days=1)]
+    return _latest[1]
+
+
 def _not_future(value: dt.date) -> dt.date:
-    if value > dt.date.today() + dt.timedelta(days=1):
+    if value > _latest_date():
         raise ValueError(f"date {value.isoformat()} is in the future")
     if value.year < 1900:
         raise ValueError(f"date {value.isoformat()} is before 1900")
@@ -69,6 +81,12 @@ class Body(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    def _derive(self, **values: object) -> None:
+        """Set fields a validator derives (a normalised unit, a category) without pydantic's per-attribute
+        `__setattr__` machinery: no field of a body validates on assignment, so this is what it would do."""
+        self.__dict__.update(values)
+        self.__pydantic_fields_set__.update(values)
+
 
 class Quantity(Body):
     """A quantity as reported (amount + unit) and normalised (kg, litres or a count)."""
@@ -84,9 +102,8 @@ class Quantity(Body):
         found = vocabulary.unit(self.unit)
         if found is None:
             raise ValueError(f"unknown unit {self.unit!r}")
-        self.unit = found.code
         q = vocabulary.normalise_quantity(self.amount, found)
-        self.kg, self.litres, self.count = q.kg, q.litres, q.count
+        self._derive(unit=found.code, kg=q.kg, litres=q.litres, count=q.count)
         return self
 
 

@@ -67,7 +67,7 @@ class Seizure(Body):
         if self.substance is None and not self.substance_raw:
             raise ValueError("substance: give a substance (name, alias or CAS) or substance_raw")
         if self.substance is not None:
-            self.category = vocabulary.substance(self.substance).kind  # type: ignore[union-attr,assignment]
+            self._derive(category=vocabulary.substance(self.substance).kind)  # type: ignore[union-attr]
         return self
 
 
