@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -48,5 +50,8 @@ def _warm_on_start(app: FastAPI) -> None:
         application.state.warmup.start()
         async with previous(application) as state:
             yield state
+        # A server stopped during its warm-up waits for it: otherwise the warm-up may open a connection
+        # after whoever stopped the server has closed the node's pool, and nothing would ever close it.
+        await asyncio.to_thread(application.state.warmup.wait, 30)
 
     app.router.lifespan_context = _lifespan

@@ -49,6 +49,11 @@ class Warmup:
             self.thread = threading.Thread(target=self._run, name="vinculo-warmup", daemon=True)
             self.thread.start()
 
+    def wait(self, timeout: float) -> None:
+        """Until the warm-up has finished (or `timeout` seconds): a stopping server calls it."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+
     def _run(self) -> None:
         from vinculo.federation import outbox
         from vinculo.records import dashboard

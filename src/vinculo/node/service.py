@@ -48,6 +48,7 @@ def init_node(home: Home, node_id: str, name: str, country: str) -> Node:
                                                public_key=keys.public_hex(key), created=format_ts(utcnow())))
         conn.execute(insert(node_state).values(id=1, last_seq=0, audit_size=0, audit_frontier=empty_frontier()))
     write_private(home.node_file, json.dumps({"id": node_id, "name": name, "country": found.alpha2}, indent=2))
+    engine.dispose()  # the node opens its own engine: this one's pooled connections would stay open
     node = open_node(home)
     with node.uow() as uow:
         uow.audit(AuditEvent("system", "node.init", node_id,
