@@ -38,6 +38,10 @@ bench: install
 	$(BIN)/python bench/psi.py
 	$(BIN)/python bench/graph.py
 	$(BIN)/python bench/ui.py
+	$(BIN)/python bench/api_load.py
+	$(BIN)/python bench/hostile.py
+	$(BIN)/python bench/leak.py
+	$(BIN)/python bench/purge.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info src/*.egg-info src/vinculo/*.so
