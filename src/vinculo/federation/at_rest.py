@@ -16,27 +16,25 @@ import json
 import logging
 import threading
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import select
 
 from vinculo.audit.events import AuditEvent
 from vinculo.canonical import canonical_json
 from vinculo.federation.signing import sign_many
 from vinculo.node.context import Node
+from vinculo.records import holding
 from vinculo.records.model import document_bytes, version_document
 from vinculo.records.repository import parse_markings
 from vinculo.store.feed import lock_node_state
 from vinculo.store.tables import node_state
-from vinculo.store.tables import record_versions as rv
 
 log = logging.getLogger("vinculo.signing")
 
 BATCH = 1_000
-_COLUMNS = (rv.c.seq, rv.c.id, rv.c.type, rv.c.origin, rv.c.version, rv.c.created, rv.c.modified, rv.c.revoked,
-            rv.c.markings, rv.c.body, rv.c.content_hash)
 
 
 def stored_canonical(stored, doc: dict | None = None) -> bytes:  # noqa: ANN001
-    """The canonical bytes of a stored version (a row with `_COLUMNS`' names), assembled from its stored
+    """The canonical bytes of a stored version (a row with `holding.SIGNING_COLUMNS`' names), assembled from its stored
     canonical texts when they hash to its stored content hash (so they are exactly its canonical form);
     else those of `doc`, or of the version as `Record.document()` gives it."""
     data = document_bytes(stored.id, stored.type, stored.origin, stored.version, stored.created, stored.modified,
@@ -57,17 +55,13 @@ def sign_pending(node: Node, after: int = 0, batch: int = BATCH) -> tuple[int, i
     before that point is signed."""
     with node.engine.connect() as conn:
         last = conn.execute(select(node_state.c.last_seq)).scalar() or 0  # read first: see below
-        rows = conn.execute(select(*_COLUMNS).where(
-            rv.c.origin == node.id, rv.c.seq > after, rv.c.current.is_(True), rv.c.signature.is_(None))
-            .order_by(rv.c.seq).limit(batch)).all()
+        rows = holding.unsigned_own(conn, node.id, after, batch)
     if not rows:  # every version up to `last` was committed before it was read, so none is unsigned
         return 0, max(after, last)
     signatures = sign_many(node.key, [stored_canonical(r) for r in rows])
     with node.uow() as uow:
         lock_node_state(uow.conn)  # as every writer does first (an update may retire these rows meanwhile)
-        uow.conn.execute(update(rv).where(and_(rv.c.seq == bindparam("s"), rv.c.signature.is_(None)))
-                         .values(signature=bindparam("sig")),
-                         [{"s": r.seq, "sig": sig} for r, sig in zip(rows, signatures, strict=True)])
+        holding.set_signatures(uow.conn, [(r.seq, sig) for r, sig in zip(rows, signatures, strict=True)])
         uow.audit(AuditEvent(f"node:{node.id}", "records.signed", None,
                              {"count": len(rows), "first_seq": rows[0].seq, "last_seq": rows[-1].seq}))
         uow.commit()

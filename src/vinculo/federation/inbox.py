@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import delete, insert, select
+from sqlalchemy import insert, select
 
 from vinculo.audit.events import AuditEvent
 from vinculo.audit.merkle import CompactRange, leaf_hash
@@ -23,6 +23,7 @@ from vinculo.federation.stix_map import StixMappingError, from_stix
 from vinculo.jsontext import json_text
 from vinculo.node.context import Node
 from vinculo.node.keys import public_from_hex
+from vinculo.records import holding
 from vinculo.records import repository as repo
 from vinculo.records.model import ID_RE, format_ts, utcnow
 from vinculo.records.repository import parse_markings
@@ -31,7 +32,6 @@ from vinculo.sharing import service as sharing
 from vinculo.store.feed import allocate_seq, lock_node_state
 from vinculo.store.purge import after_purge
 from vinculo.store.tables import partners
-from vinculo.store.tables import record_versions as rv
 from vinculo.store.tables_federation import received_pages, sync_state
 from vinculo.store.upsert import upsert
 
@@ -262,9 +262,7 @@ def store_page(node: Node, partner: str, page: CheckedPage, verdicts: list[bool]
                 if current is None or (current.revoked and not current.body):
                     result.unchanged += 1
                     continue
-                purged += [[r.seq, r.content_hash] for r in conn.execute(
-                    select(rv.c.seq, rv.c.content_hash).where(rv.c.id == doc["id"]))]
-                conn.execute(delete(rv).where(rv.c.id == doc["id"]))  # drop every version's content
+                purged += holding.drop_content(conn, doc["id"])  # every version's content
                 status = "withdrawn"
                 result.retracted += 1
             elif current is not None and doc["version"] <= current.version:
@@ -301,5 +299,5 @@ def store_page(node: Node, partner: str, page: CheckedPage, verdicts: list[bool]
                 "purged": purged}))
         uow.commit()
     if purged:
-        after_purge(node.engine, [rv.name])  # the dropped content, off the disk too (store.purge)
+        after_purge(node.engine, [holding.TABLE])  # the dropped content, off the disk too (store.purge)
     return result

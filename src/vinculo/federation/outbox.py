@@ -7,10 +7,8 @@ as its released view, signed by this node; a record the partner holds but may no
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
-import orjson
 from sqlalchemy import select
 
 from vinculo.audit.events import AuditEvent
@@ -21,13 +19,12 @@ from vinculo.federation.at_rest import stored_canonical
 from vinculo.federation.signing import sign_many
 from vinculo.federation.stix_map import to_stix
 from vinculo.node.context import Node
+from vinculo.records import holding
 from vinculo.records import repository as repo
-from vinculo.records.model import Record, format_ts, parse_ts, utcnow
-from vinculo.records.repository import parse_markings
+from vinculo.records.model import Record, format_ts, utcnow
 from vinculo.records.types import REFERENCE_FIELDS, references
 from vinculo.sharing import service as sharing
 from vinculo.sharing.release import PartnerNode, PartnerReleases, Release
-from vinculo.store.tables import record_versions as rv
 from vinculo.store.tables_federation import holdings, withdrawals
 from vinculo.store.upsert import upsert_tuples
 
@@ -50,27 +47,10 @@ def tombstone(record: Record) -> dict:
             "markings": record.markings.to_json(), "body": {}}
 
 
-_COLUMNS = (rv.c.seq, rv.c.id, rv.c.type, rv.c.origin, rv.c.version, rv.c.created, rv.c.modified,
-            rv.c.markings, rv.c.body, rv.c.revoked, rv.c.signature, rv.c.added, rv.c.content_hash)
-
-
-def _record(r) -> Record:  # noqa: ANN001
-    """`repo.from_row` for a `_COLUMNS` row, read by position (a feed page reads 1,000 of them)."""
-    seq, rid, rtype, origin, version, created, modified, markings, body, revoked, signature, _added, _hash = r
-    try:
-        content = orjson.loads(body)
-    except orjson.JSONDecodeError:  # what only `json` reads (e.g. NaN): read it as from_row does
-        content = json.loads(body)
-    return Record(rid, rtype, origin, version, parse_ts(created), parse_ts(modified), parse_markings(markings),
-                  content, revoked, signature, seq)
-
-
 def _candidates(conn, partner: str, after: int, types: set[str], ids: set[str] | None, batch: int):  # noqa: ANN001, ANN202
     """Up to `batch` (seq, record, why, added, stored row) after `after`, in seq order: versions, then withdrawals merged in."""
-    q = select(*_COLUMNS).where(rv.c.seq > after, rv.c.current.is_(True), rv.c.type.in_(types))
-    if ids is not None:
-        q = q.where(rv.c.id.in_(ids))
-    rows = [(r[0], _record(r), None, r[11], r) for r in conn.execute(q.order_by(rv.c.seq).limit(batch)).all()]
+    rows = [(r[0], holding.feed_record(r), None, r[holding.FEED_ADDED], r)
+            for r in holding.feed_rows(conn, after, types, ids, batch)]
     wq = select(withdrawals).where(withdrawals.c.partner == partner, withdrawals.c.seq > after)
     if ids is not None:
         wq = wq.where(withdrawals.c.record_id.in_(ids))
@@ -211,9 +191,7 @@ def warm(node: Node) -> None:
 
 
 def _has_more(conn, partner: str, after: int, types: set[str]) -> bool:  # noqa: ANN001
-    more = conn.execute(select(rv.c.seq).where(rv.c.seq > after, rv.c.current.is_(True), rv.c.type.in_(types))
-                        .limit(1)).first()
-    if more:
+    if holding.current_after(conn, after, types):
         return True
     return conn.execute(select(withdrawals.c.seq).where(withdrawals.c.partner == partner,
                                                         withdrawals.c.seq > after).limit(1)).first() is not None

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from vinculo.federation.signing import verify_document
 from vinculo.node.context import Node
 from vinculo.node.keys import public_from_hex
+from vinculo.records import holding
 from vinculo.records.model import Record
 from vinculo.store.tables import partners
-from vinculo.store.tables import record_versions as rv
 
 
 def origin_signature(node: Node, record: Record) -> dict:
@@ -24,9 +24,7 @@ def origin_signature(node: Node, record: Record) -> dict:
         return {"status": "local", "signer": node.id, "received": None, "signed": bool(record.signature)}
     with node.engine.connect() as conn:
         key = conn.execute(select(partners.c.public_key).where(partners.c.node_id == record.origin)).scalar()
-        received = conn.execute(
-            select(rv.c.added).where(rv.c.id == record.id, rv.c.version == record.version)
-        ).scalar()
+        received = holding.added_at(conn, record.id, record.version)
     out = {"signer": record.origin, "received": received}
     if record.revoked and not record.body:
         return out | {"status": "withdrawn"}

@@ -14,7 +14,7 @@ from typing import Self
 
 import httpx
 import orjson
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from vinculo.audit.events import AuditEvent
 from vinculo.collector import fewer_collections
@@ -25,10 +25,10 @@ from vinculo.federation.partners import partner_row, pull_credential
 from vinculo.federation.signing import verify_later
 from vinculo.federation.stix_defs import collection_id
 from vinculo.node.context import Node
+from vinculo.records import holding
 from vinculo.records.model import format_ts, utcnow
 from vinculo.sharing import service as sharing
 from vinculo.store.feed import lock_node_state
-from vinculo.store.tables import record_versions as rv
 from vinculo.store.tables_federation import received_pages, sync_state
 
 log = logging.getLogger("vinculo.sync")
@@ -319,14 +319,11 @@ def send_receipts(node: Node, partner: str, url: str, http: httpx.Client) -> int
     """Tell the partner what we stored (or dropped) since the last receipts it acknowledged."""
     with node.engine.connect() as conn:
         since = conn.execute(select(sync_state.c.receipts_seq).where(sync_state.c.partner == partner)).scalar() or 0
-        dropped = and_(rv.c.revoked, rv.c.body == "{}").label("dropped")  # a tombstone: content withdrawn
         # Only versions stored from this partner's own pages: a receipt for a record another node relayed
         # to us would tell this partner that we hold something it may never have released to us.
         pages = select(received_pages.c.first_seq, received_pages.c.last_seq).where(
-            received_pages.c.partner == partner, received_pages.c.last_seq > since).subquery()
-        rows = conn.execute(select(rv.c.seq, rv.c.id, rv.c.version, dropped, rv.c.added)
-                            .join(pages, rv.c.seq.between(pages.c.first_seq, pages.c.last_seq))
-                            .where(rv.c.seq > since).order_by(rv.c.seq)).all()
+            received_pages.c.partner == partner, received_pages.c.last_seq > since)
+        rows = holding.stored_in(conn, pages, since)
     sent = 0
     for i in range(0, len(rows), 5000):
         chunk = rows[i : i + 5000]

@@ -16,7 +16,6 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import func, select
 
 from vinculo.api.deps import get_node
 from vinculo.api.params import BadToken, token
@@ -26,9 +25,9 @@ from vinculo.federation.partners import PartnerAuthError, authenticate_partner
 from vinculo.federation.stix_defs import NEW_SDO_TYPES, STANDARD_TYPES, collection_id, definitions, stix_type
 from vinculo.federation.stix_map import stix_id
 from vinculo.node.context import Node
+from vinculo.records import holding
 from vinculo.records.model import format_ts, parse_ts
 from vinculo.sharing import service as sharing
-from vinculo.store.tables import record_versions as rv
 
 TAXII = "application/taxii+json;version=2.1"
 STIX = "application/stix+json;version=2.1"
@@ -139,7 +138,7 @@ def _after_seq(node: Node, next_token: str | None, added_after: str | None) -> i
         except ValueError:
             raise TaxiiError(400, "Bad added_after", "added_after must be an RFC 3339 timestamp") from None
         with node.engine.connect() as conn:
-            first = conn.execute(select(func.min(rv.c.seq)).where(rv.c.added > ts)).scalar()
+            first = holding.first_seq_added_after(conn, ts)
         return (first - 1) if first else 2**62
     return 0
 
