@@ -165,7 +165,7 @@ def test_create_seizure_with_marking_and_release_preview(page, site):
     page.get_by_label("Amount").fill("4.2")
     page.get_by_label("Unit").select_option("kg")
     page.get_by_label("TLP").select_option("amber")
-    page.get_by_label("mx-fgr").check()
+    page.get_by_role("group", name="Named recipients (partners)").get_by_label("mx-fgr").check()
     row = page.locator("#release-preview tr.partner-mx-fgr")
     row.get_by_text("yes").wait_for()
     assert "Substance" in row.inner_text() and "withheld: Place" in row.inner_text()
