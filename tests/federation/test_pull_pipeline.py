@@ -23,6 +23,7 @@ from vinculo.federation.client import TaxiiClient, TaxiiClientError, _tls_for
 from vinculo.federation.signing import sign_document
 from vinculo.federation.stix_defs import DOCUMENT_EXTENSION
 from vinculo.federation.stix_map import to_stix
+from vinculo.records import holding
 from vinculo.records import repository as repo
 from vinculo.records import service
 from vinculo.records.repository import _COLUMNS
@@ -210,15 +211,14 @@ def test_receipts_route_checks_the_credential_first_then_the_body(nodes):
 
 
 def test_full_views_are_signed_over_the_stored_canonical_bytes_only_when_they_hash_right(nodes):
-    from vinculo.federation import outbox
 
     us, _mx = nodes
     made = service.create_record(us, actor(us, "analyst"), "seizure",
                                  SEIZURE | {"place": "Nogales", "quantity": {"amount": 1.5, "unit": "kg"}},
                                  {"tlp": "green"})
     with us.engine.connect() as conn:
-        row = conn.execute(outbox.select(*outbox._COLUMNS).where(repo.rv.c.id == made.id)).one()
-    doc = outbox._record(row).document()
+        row = next(r for r in holding.feed_rows(conn, 0, {"seizure"}, {made.id}, 10))
+    doc = holding.feed_record(row).document()
     assembled = stored_canonical(row, doc)
     assert assembled == canonical_json(doc)
     assert hashlib.sha256(assembled).hexdigest() == row.content_hash
