@@ -211,7 +211,6 @@ def test_receipts_route_checks_the_credential_first_then_the_body(nodes):
 
 
 def test_full_views_are_signed_over_the_stored_canonical_bytes_only_when_they_hash_right(nodes):
-
     us, _mx = nodes
     made = service.create_record(us, actor(us, "analyst"), "seizure",
                                  SEIZURE | {"place": "Nogales", "quantity": {"amount": 1.5, "unit": "kg"}},
