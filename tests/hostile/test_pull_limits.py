@@ -122,3 +122,18 @@ def test_a_huge_answer_to_our_receipts_is_never_read(node):
         report = sync.pull(node, fake.node_id)
         assert report.new == 3 and report.receipts_sent == 3 and fake.receipts == 1
         assert fake.sent < total // 2  # on main: all 100 MB read into memory
+
+
+def test_a_receipts_body_past_its_limit_is_refused_as_it_streams(monkeypatch, make_node):
+    """A partner's receipts request is read only up to `receipts.MAX_BODY` bytes, then refused (400)."""
+    import httpx
+
+    from fed_helpers import pair
+    from vinculo.federation import receipts
+
+    us, mx = make_node("us-dea", "US"), make_node("mx-fgr", "MX")
+    monkeypatch.setattr(receipts, "MAX_BODY", 1000)
+    with pair(us, mx) as (us_url, _mx_url, cred_for_mx, _):
+        r = httpx.post(us_url + "/api/v1/federation/receipts", content=b'{"receipts": [' + b" " * 5000 + b"]}",
+                       headers={"Authorization": f"Bearer {cred_for_mx}"}, timeout=30)
+    assert r.status_code == 400 and "more than 1,000 bytes" in r.json()["detail"]

@@ -35,12 +35,23 @@ _RECEIPTS_BODY = {"requestBody": {"required": True, "content": {"application/jso
             "received_at": {"type": "string", "format": "date-time"}}}}}}}}}}
 
 
+async def _body_at_most(request: Request, limit: int) -> bytes:
+    """The request body, read as it streams in and refused as soon as it passes `limit` bytes."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise receipts.ReceiptError(f"body: more than {limit:,} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @router.post("/federation/receipts", openapi_extra=_RECEIPTS_BODY)
 async def post_receipts(request: Request, node: Node = Depends(get_node)) -> dict:
     """Receipts a partner posts for what it stored or dropped. The credential is checked before the body
     is read; the body (a pull sends receipts 5,000 at a time) is parsed with orjson."""
     partner = await run_in_threadpool(partner_of_request, request, node)
-    items = receipts.parse_receipts(await request.body())
+    items = receipts.parse_receipts(await _body_at_most(request, receipts.MAX_BODY))
     return {"recorded": await run_in_threadpool(receipts.record_receipts, node, partner, items)}
 
 

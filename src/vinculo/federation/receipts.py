@@ -12,6 +12,8 @@ from vinculo.store.tables_federation import holdings, receipts
 from vinculo.store.upsert import upsert_tuples
 
 MAX_RECEIPTS = 10000
+MAX_BODY = 4 * 1024 * 1024
+"""Bytes of one receipts request (10,000 receipts take about 1.5 MB)."""
 
 
 class ReceiptError(ValueError):

@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 
 import orjson
-from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
-from sqlalchemy.sql import Selectable
+from sqlalchemy import Connection, Select, and_, bindparam, delete, func, select, update
 
 from vinculo.records.model import Record, parse_ts
 from vinculo.records.repository import parse_markings
@@ -30,11 +29,11 @@ def first_seq_added_after(conn: Connection, ts: str) -> int | None:
     return conn.execute(select(func.min(rv.c.seq)).where(rv.c.added > ts)).scalar()
 
 
-def stored_in(conn: Connection, ranges: Selectable, since: int) -> list:
+def stored_in(conn: Connection, ranges: Select, since: int) -> list:
     """Rows (seq, id, version, dropped, added) of every version after `since` whose seq lies in one of
     `ranges` (a select of `first_seq` and `last_seq`); `dropped`: a tombstone, its content withdrawn."""
     dropped = and_(rv.c.revoked, rv.c.body == "{}").label("dropped")
-    r = ranges.subquery() if hasattr(ranges, "subquery") else ranges
+    r = ranges.subquery()
     return conn.execute(select(rv.c.seq, rv.c.id, rv.c.version, dropped, rv.c.added)
                         .join(r, rv.c.seq.between(r.c.first_seq, r.c.last_seq))
                         .where(rv.c.seq > since).order_by(rv.c.seq)).all()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field, model_validator
 
+from vinculo.records import vocabulary
 from vinculo.records.fields import (
     Body,
     ConcealmentCode,
@@ -20,7 +22,6 @@ from vinculo.records.fields import (
     SubstanceCode,
     TransportCode,
 )
-from vinculo.records import vocabulary
 
 Form = Literal["powder", "pill", "tablet", "liquid", "crystal", "paste", "plant", "resin", "blotter",
                "capsule", "patch", "equipment", "other"]
@@ -294,6 +295,12 @@ SAME_INFORMATION: dict[str, dict[str, tuple[str, ...]]] = {
 def same_information(record_type: str, fields: frozenset[str] | set[str] | tuple[str, ...]) -> frozenset[str]:
     """`fields` and every field of `record_type` that carries the same information (transitively).
     A nested path ("quantity.amount") counts for its top-level field's group too."""
+    return _closed(record_type, frozenset(fields)) if fields else frozenset()
+
+
+@lru_cache(maxsize=1024)
+def _closed(record_type: str, fields: frozenset[str]) -> frozenset[str]:
+    """`same_information`, once per distinct question (the egress guard asks it for every object)."""
     groups = SAME_INFORMATION.get(record_type, {})
     out = set(fields)
     todo = [f.split(".")[0] for f in fields]

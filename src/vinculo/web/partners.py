@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from vinculo.accounts.model import Actor
-from vinculo.api.params import Flag
+from vinculo.api.params import BadToken, Flag, token
 from vinculo.federation import overview
 from vinculo.federation.agreements import WithdrawalsUnconfirmed, update_agreement
 from vinculo.federation.preview import draft_agreement, preview_agreement, require_manage
@@ -87,8 +87,10 @@ def _terms(form: FormData) -> dict:
 
 def _confirmed(form: FormData) -> int:
     """The withdrawal count the administrator ticked in the preview (0: none)."""
-    value = str(form.get("confirm_withdrawn") or "")
-    return int(value) if value.isdigit() else 0
+    try:
+        return token(str(form.get("confirm_withdrawn") or ""), "confirm_withdrawn") or 0
+    except BadToken:
+        return 0
 
 
 @router.post("/partners/{partner}/agreement/preview")
