@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 import typer
+from sqlalchemy.engine import make_url
 from typer.core import TyperGroup
 
 from vinculo.cli.common import fail, home, node
@@ -70,7 +71,8 @@ def restore(archive: Path = typer.Argument(..., help="The archive `vinculo backu
     except (RestoreError, OSError) as exc:
         fail(f"restore refused: {exc}")
     result.node.engine.dispose()
-    typer.echo(f"restored node {result.node.id} into {folder} (database {result.node.home.db_url})")
+    shown = make_url(result.node.home.db_url).render_as_string(hide_password=True)
+    typer.echo(f"restored node {result.node.id} into {folder} (database {shown})")
     typer.echo(f"verified: audit log {result.entries} entries, {result.records} record versions, "
                f"{result.signatures} signatures ({result.unsigned} own versions still to sign)"
                + ("; schema upgraded to this release" if result.upgraded else ""))
