@@ -16,6 +16,7 @@ from vinculo.audit.checks import verify_node
 from vinculo.audit.service import entries
 from vinculo.federation import partners, sync
 from vinculo.federation.agreements import update_agreement
+from vinculo.node import pg_tools
 from vinculo.node.backup import backup
 from vinculo.node.context import open_node
 from vinculo.node.home import resolve
@@ -130,8 +131,8 @@ def test_changed_archive_or_other_key_is_refused(node, databases, scratch, key, 
     data[len(data) // 2] ^= 0x01
     changed.write_bytes(bytes(data))
     with pytest.raises(RestoreError, match="fails authentication; the archive was changed"):
-        restore(changed, key, tmp_path / "a", target)
-    assert not (tmp_path / "a").exists()
+        restore(changed, key, tmp_path / "a" / "deep" / "home", target)
+    assert not (tmp_path / "a").exists()  # nor the folders made for the home
 
     truncated = tmp_path / "truncated.vbk"
     truncated.write_bytes(made.path.read_bytes()[:-40])
@@ -196,6 +197,17 @@ def test_postgresql_restore_into_an_empty_schema_and_refusals(node, databases, s
     engine = sa.create_engine(target)
     with engine.begin() as conn:
         conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    # a node that does not verify, restored into that empty schema: refused, the schema left empty
+    with node.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_log SET actor = 'someone else' WHERE idx = 0"))
+    tampered = backup(node, tmp_path / "tampered", key)
+    with pytest.raises(RestoreError, match="audit log: entry 0"):
+        restore(tampered.path, key, tmp_path / "b", target)
+    assert not (tmp_path / "b").exists()
+    engine = sa.create_engine(target)
+    with engine.connect() as conn:  # no table, sequence, type or function of the refused restore is left
+        assert pg_tools.schema_state(conn, schema) == "empty"
     engine.dispose()
     result = restore(made.path, key, tmp_path / "b", target)
     assert result.node.id == node.id and "record_versions" in tables_in(target, schema)

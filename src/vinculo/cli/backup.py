@@ -52,6 +52,9 @@ def create(folder: Path = typer.Argument(..., help="Folder to write the archive 
     finally:
         n.engine.dispose()
     m = result.manifest
+    for path in result.skipped:
+        typer.echo(f"warning: {path} left out (a restore accepts only names of letters, digits, '.', '_', '-')",
+                   err=True)
     typer.echo(f"backup written: {result.path}")
     typer.echo(f"node {m['node']['id']}, schema {', '.join(m['schema']['revisions'])}, audit log "
                f"{m['audit']['size']} entries, root {m['audit']['root']}")

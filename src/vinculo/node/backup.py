@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tarfile
@@ -40,6 +41,9 @@ VERSION = 1
 SQLITE_PART = "database/vinculo.sqlite"
 PG_PART = "database/vinculo.pgdump"
 SKIPPED_DIRS = {"uploads"}  # staged imports: transient, deleted after a day anyway
+_COMPONENT = r"(?!\.\.?(?:/|$))[A-Za-z0-9._-]{1,255}"
+HOME_PART = re.compile(rf"home/{_COMPONENT}(?:/{_COMPONENT})*")
+"""The names a backup gives home files, and the only ones a restore accepts (no '.', '..', nothing absolute)."""
 
 
 class BackupError(Exception):
@@ -51,6 +55,7 @@ class BackupResult:
     path: Path
     manifest: dict
     sha256: str
+    skipped: list[str]
 
 
 def _sha256(path: Path) -> tuple[int, str]:
@@ -106,14 +111,15 @@ def _pg_snapshot(url: str, out: Path) -> dict:
     return state | {"database": {"kind": "postgresql", "schema": schema, "server": server}}
 
 
-def _home_files(node: Node, skip: set[Path]) -> list[tuple[str, Path]]:
-    """(name in the archive, path) of the regular files in the home worth keeping."""
+def _home_files(node: Node, skip: set[Path]) -> tuple[list[tuple[str, Path]], list[str]]:
+    """(name in the archive, path) of the regular files in the home worth keeping, and the files left out
+    because their names are not ones a restore accepts."""
     home = node.home.path.resolve()
     db = node.home.sqlite_file
     skip = {p.resolve() for p in skip}
     if db is not None:
         skip |= {db.resolve()} | {db.resolve().with_name(db.name + s) for s in SQLITE_COMPANIONS}
-    found = []
+    found, odd = [], []
     for root, dirs, files in os.walk(home):
         here = Path(root)
         dirs[:] = sorted(d for d in dirs if (here / d).resolve() not in skip and not (here / d).is_symlink()
@@ -122,8 +128,9 @@ def _home_files(node: Node, skip: set[Path]) -> list[tuple[str, Path]]:
             path = here / f
             if path.resolve() in skip or path.is_symlink() or not path.is_file():
                 continue
-            found.append(("home/" + path.relative_to(home).as_posix(), path))
-    return found
+            name = "home/" + path.relative_to(home).as_posix()
+            (found if HOME_PART.fullmatch(name) else odd).append((name, path))
+    return found, [str(p) for _, p in odd]
 
 
 def _archive_name(node_id: str, at: dt.datetime) -> str:
@@ -152,7 +159,8 @@ def backup(node: Node, out_dir: Path, key_file: Path, by: str = "cli") -> Backup
         else:
             raise BackupError(f"{node.home.db_url}: only SQLite files and PostgreSQL can be backed up")
         copies = [(part, db_file)]
-        for name, path in _home_files(node, {out_dir, work}):
+        files, skipped = _home_files(node, {out_dir, work})
+        for name, path in files:
             copy = work / "home" / name
             copy.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             shutil.copyfile(path, copy)
@@ -187,7 +195,7 @@ def backup(node: Node, out_dir: Path, key_file: Path, by: str = "cli") -> Backup
                              {"archive": final.name, "sha256": archive_hash, "audit_size": state["audit"]["size"],
                               "schema": state["schema"]["revisions"]}))
         uow.commit()
-    return BackupResult(final, manifest, archive_hash)
+    return BackupResult(final, manifest, archive_hash, skipped)
 
 
 def _add(tar: tarfile.TarFile, name: str, fh, size: int | None = None) -> None:

@@ -16,7 +16,6 @@ import gzip
 import hashlib
 import json
 import os
-import re
 import shutil
 import tarfile
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from sqlalchemy import select, text
 from vinculo.audit.events import AuditEvent
 from vinculo.audit.verify import verify_log
 from vinculo.node import pg_tools
-from vinculo.node.backup import FORMAT, PG_PART, SQLITE_PART, VERSION
+from vinculo.node.backup import FORMAT, HOME_PART, PG_PART, SQLITE_PART, VERSION
 from vinculo.node.context import Node, NodeNotFound, open_node
 from vinculo.node.home import SQLITE_COMPANIONS, Home, private_dir, resolve
 from vinculo.node.sealed import SealedReader, SealError, load_key
@@ -39,7 +38,6 @@ from vinculo.store.migrate import alembic_config, upgrade
 from vinculo.store.tables import partners
 
 STAGING = ".restore-staging"
-_PART_RE = re.compile(r"home/[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*")
 MAX_MANIFEST = 1 << 20
 
 
@@ -65,6 +63,7 @@ class _Written:
     home_created: bool = False
     files: list[Path] = field(default_factory=list)
     pg: tuple[str, str, bool] | None = None  # (url, schema, schema created)
+    made: Path | None = None  # the topmost folder created for the home
 
     def undo(self) -> None:
         for path in reversed(self.files):
@@ -79,7 +78,7 @@ class _Written:
                 engine.dispose()
         if self.home is not None:
             if self.home_created:
-                shutil.rmtree(self.home, ignore_errors=True)
+                shutil.rmtree(self.made or self.home, ignore_errors=True)
             else:  # it was empty: empty it again
                 for child in self.home.iterdir():
                     if child.is_dir() and not child.is_symlink():
@@ -118,7 +117,7 @@ def _manifest(data: bytes) -> dict:
         if not (isinstance(p, dict) and isinstance(p.get("name"), str) and type(p.get("size")) is int
                 and isinstance(p.get("sha256"), str)):
             raise RestoreError(f"manifest: a part is malformed: {p!r:.100}")
-        if p["name"] not in (SQLITE_PART, PG_PART) and not _PART_RE.fullmatch(p["name"]):
+        if p["name"] not in (SQLITE_PART, PG_PART) and not HOME_PART.fullmatch(p["name"]):
             raise RestoreError(f"manifest: part name {p['name']!r:.100} is not one a backup writes")
         names.add(p["name"])
     if len(names) != len(parts) or len(names & {SQLITE_PART, PG_PART}) != 1:
@@ -260,7 +259,10 @@ def restore(archive: Path, key_file: Path, home: Path, db_url: str | None = None
     # never VINCULO_DATABASE_URL (`resolve`'s fallback): that is the live node's database
     target = resolve(home, db_url or sqlite_url(home.resolve() / "vinculo.db"))
     _check_target(target)
-    written = _Written(home=target.path, home_created=not target.path.exists())
+    made = target.path.resolve()
+    while not made.parent.exists():  # the first folder the restore creates: removed if it is refused
+        made = made.parent
+    written = _Written(home=target.path, home_created=not target.path.exists(), made=made)
     node = None
     try:
         private_dir(target.path)
