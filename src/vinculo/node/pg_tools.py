@@ -58,7 +58,7 @@ def libpq(url: str) -> tuple[str, dict]:
     env = os.environ.copy()
     if u.password is not None:
         env["PGPASSWORD"] = str(u.password)
-    return u.set(drivername="postgresql", password=None).render_as_string(hide_password=False), env
+    return u._replace(drivername="postgresql", password=None).render_as_string(hide_password=False), env
 
 
 def node_schema(conn: Connection) -> str | None:
