@@ -245,3 +245,43 @@ def test_cli_keygen_backup_restore(node, databases, scratch, tmp_path):
     assert json.loads((tmp_path / "new" / "node.json").read_text())["id"] == "us-dea"
     assert verify_node(restored).ok
     restored.engine.dispose()
+
+
+def test_backup_while_vinculo_serve_runs_in_another_process(node, databases, scratch, tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+    from servers import free_port
+
+    service.create_record(node, actor(node, "analyst"), "seizure", SEIZURE, {"tlp": "green"})
+    env = os.environ | {"VINCULO_HOME": str(node.home.path), "VINCULO_DATABASE_URL": node.home.db_url}
+    cli = [sys.executable, "-m", "vinculo.cli.main"]
+    port = free_port()
+    server = subprocess.Popen([*cli, "serve", "--port", str(port), "--sync-interval", "0"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/api/v1/node", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        key = tmp_path / "k"
+        generate_key_file(key)
+        made = subprocess.run([*cli, "backup", str(tmp_path / "out"), "--key", str(key)], env=env,
+                              capture_output=True, text=True, timeout=300, check=False)
+        assert made.returncode == 0, made.stderr
+        assert server.poll() is None  # still serving
+    finally:
+        server.terminate()
+        server.wait(30)
+    archive = next((tmp_path / "out").glob("*.vbk"))
+    target = target_db(databases, scratch, node.home.db_url)
+    done = subprocess.run([*cli, "restore", str(archive), "--key", str(key), "--dir", str(tmp_path / "new")]
+                          + (["--db", target] if target else []), env=env, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "verified: audit log" in done.stdout
