@@ -8,7 +8,10 @@ from vinculo.canonical import canonical_json
 
 ACTION_NOTES: dict[str, str] = {
     # the node, its users and their tokens
-    "node.init": "the node was created", "user.add": "a user account was added",
+    "node.init": "the node was created", "node.backup": "a sealed backup of the node was written (archive, hash)",
+    "node.restore": "the node was restored from a backup (archive, its audit size)",
+    "node.upgrade": "the database was migrated to a new release's schema (revisions)",
+    "user.add": "a user account was added",
     "token.create": "an API token was issued", "token.use": "an API token authenticated a request",
     "login": "a user logged in", "login.failed": "a wrong user name or password",
     "login.throttled": "a login refused while the name or address is throttled",

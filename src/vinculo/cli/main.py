@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from vinculo.cli import audit as audit_cli
+from vinculo.cli import backup as backup_cli
 from vinculo.cli import cases as cases_cli
 from vinculo.cli import graph as graph_cli
 from vinculo.cli import scorecard as scorecard_cli
@@ -36,6 +37,7 @@ def _global(
 
 node_cli.register(app)
 demo_cli.register(app)
+backup_cli.register(app)
 app.add_typer(users_cli.user_app, name="user")
 app.add_typer(users_cli.token_app, name="token")
 app.add_typer(imports_cli.app, name="import")
