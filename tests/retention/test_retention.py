@@ -257,3 +257,31 @@ def test_the_loop_runs(node):
         loop.stop()
         loop.join(10)
     assert loop.runs == 1
+
+
+def test_api_approval_is_for_supervisors(node):
+    from servers import serving
+    from vinculo.accounts import service as accounts
+
+    accounts.add_user(node, "ana", "analyst", "analyst-password-1")
+    accounts.add_user(node, "sam", "supervisor", "supervisor-password-1")
+    record = service.create_record(node, actor(node, "analyst"), "seizure", SEIZURE)
+    rules.set_rule(node, "seizure", 1)
+    (entry,) = rules.refresh_review(node, "cli", utcnow() + dt.timedelta(days=800))
+    with serving(node) as base, httpx.Client(base_url=base, timeout=30) as api:
+        def login(user, password):
+            r = api.post("/api/v1/auth/login", json={"username": user, "password": password})
+            return {"Authorization": f"Bearer {r.json()['token']}"}
+
+        ana, sam = login("ana", "analyst-password-1"), login("sam", "supervisor-password-1")
+        assert api.get("/api/v1/retention/review", headers=ana).status_code == 403
+        refused = api.post("/api/v1/retention/approve", json={"ids": [entry.id]}, headers=ana)
+        assert refused.status_code == 403 and "supervisors only" in refused.text
+        assert api.post("/api/v1/retention/approve", json={"ids": ["1"]}, headers=sam).status_code == 422
+        assert api.post("/api/v1/retention/approve", json={"ids": []}, headers=sam).status_code == 422
+        (item,) = api.get("/api/v1/retention/review", headers=sam).json()["items"]
+        assert item["record_id"] == record.id and "body" not in item
+        # Approved today, it is not due yet (the list was made for a date two years ahead): checked again, kept.
+        done = api.post("/api/v1/retention/approve", json={"ids": [entry.id]}, headers=sam).json()
+        assert done["purged"] == [] and done["stale"][0]["record_id"] == record.id
+    assert stored_hash(node, record.id) is not None
