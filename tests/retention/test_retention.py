@@ -24,6 +24,7 @@ from fed_helpers import pair
 
 from vinculo.audit.checks import verify_node
 from vinculo.cases import service as cases
+from vinculo.deconfliction import alerts
 from vinculo.federation import receipts, sync
 from vinculo.records import service
 from vinculo.records.model import utcnow
@@ -55,6 +56,11 @@ def stored_hash(node, record_id: str) -> str:
                             {"i": record_id}).scalar()
 
 
+def selectors(node, record_id: str) -> int:
+    with node.engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM dc_selectors WHERE record_id = :i"), {"i": record_id}).scalar()
+
+
 def audit_rows(node, action: str) -> list[str]:
     with node.engine.connect() as conn:
         return list(conn.execute(text("SELECT detail FROM audit_log WHERE action = :a ORDER BY idx"),
@@ -83,6 +89,8 @@ def test_received_record_past_retention_is_purged_and_its_origin_told(nodes):
     with pair(us, mx, us_terms=TERMS, mx_terms=TERMS | {"retention_days": 30}) as (us_url, _, cred_for_mx, _):
         assert sync.pull(mx, "us-dea").new == 2
         hashes = {one.id: stored_hash(mx, one.id), two.id: stored_hash(mx, two.id)}
+        alerts.refresh(mx)
+        assert selectors(mx, two.id) > 0
         now = utcnow()
         assert received.purge_received(mx, now + dt.timedelta(days=29)) == []  # still within retention
         assert marked(mx, marker) == 2
@@ -90,9 +98,13 @@ def test_received_record_past_retention_is_purged_and_its_origin_told(nodes):
         assert [(p.partner, p.count) for p in purged] == [("us-dea", 2)]
         assert "retention of 30 days" in purged[0].reason
         assert marked(mx, marker) == 1  # only mx's own record with the same text is left
-        with mx.engine.connect() as conn:
-            assert conn.execute(text("SELECT count(*) FROM record_versions WHERE id IN (:a, :b)"),
-                                {"a": one.id, "b": two.id}).scalar() == 0
+        with mx.engine.connect() as conn:  # what is left of each is a tombstone: no content
+            left = conn.execute(text("SELECT id, version, revoked, body FROM record_versions WHERE id IN (:a, :b)"),
+                                {"a": one.id, "b": two.id}).all()
+        assert sorted(left) == sorted([(one.id, 1, True, "{}"), (two.id, 1, True, "{}")])
+        assert marked(mx, "Juan") == 0
+        alerts.refresh(mx)  # the selector index reads the tombstones from the change feed
+        assert selectors(mx, two.id) == 0
         if mx.engine.dialect.name == "sqlite":  # the purge scrubbed the files too (store.purge)
             assert on_disk(mx).count(marker.encode()) == 1
         assert service.get_record(mx, actor(mx, "analyst"), mine.id)[0].body["description"] == marker
@@ -116,6 +128,12 @@ def test_received_record_past_retention_is_purged_and_its_origin_told(nodes):
                          json={"receipts": [forged | {"id": one.id, "status": "deleted"}]})
         assert bad.status_code == 400 and "stored, withdrawn or purged" in bad.text
         assert never.id not in {r["record_id"] for r in receipts.list_receipts(us, "mx-fgr")}
+
+        # A newer version the origin releases is a new release: taken, and counted from now.
+        service.update_record(us, ana, one.id, SEIZURE | {"description": "v2"})
+        assert sync.pull(mx, "us-dea").updated == 1
+        assert service.get_record(mx, actor(mx, "analyst"), one.id)[0].body["description"] == "v2"
+        assert received.purge_received(mx, utcnow() + dt.timedelta(days=29)) == []
 
     (entry,) = audit_rows(mx, "retention.received")
     assert one.id in entry and hashes[one.id] in entry and hashes[two.id] in entry
@@ -159,7 +177,7 @@ def test_received_records_go_when_the_agreement_we_received_them_under_ends(node
         (purged,) = received.purge_received(mx, utcnow() + dt.timedelta(days=1))
         assert purged.count == 1 and f"ended on {TODAY.isoformat()}" in purged.reason
         assert received.send_purged_receipts(mx, "us-dea") == 1
-    assert stored_hash(mx, record.id) is None
+    assert service.get_record(mx, actor(mx, "supervisor"), record.id)[0].body == {}
     assert [r["status"] for r in receipts.list_receipts(us, "mx-fgr")] == ["purged"]
 
 

@@ -20,8 +20,8 @@ from vinculo.records.model import version_document
 from vinculo.records.repository import stored_hashes
 
 _SINGLE = {"record.create", "record.version", "record.revoke"}
-_BULK = {"import", "receive"}
-_PURGES = {"retention.received", "retention.approve"}  # list the [seq, hash] of the versions they deleted
+_BULK = {"import", "receive", "retention.received"}
+_PURGES = {"retention.approve"}  # lists the [seq, hash] of the versions it deleted
 
 
 class _Range:

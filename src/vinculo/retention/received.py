@@ -2,13 +2,14 @@
 them told so with a `purged` receipt.
 
 The purge is the one a withdrawal applies (`records.holding.drop_content`: every version's content deleted,
-then `store.purge.after_purge` scrubs the database files); what is kept is the record id, version and
-content hash in `retention_purged` and the audit log, never the content.
+a tombstone left in its place, then `store.purge.after_purge` scrubs the database files); what is kept is
+the record id, version and content hash in `retention_purged` and the audit log, never the content.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -17,14 +18,17 @@ import orjson
 from sqlalchemy import bindparam, select, update
 
 from vinculo.audit.events import AuditEvent
+from vinculo.audit.merkle import CompactRange, leaf_hash
+from vinculo.canonical import canonical_json
 from vinculo.federation.client import TaxiiClient
 from vinculo.federation.partners import partner_row, pull_credential
 from vinculo.node.context import Node
 from vinculo.records import holding
-from vinculo.records.model import format_ts, utcnow
+from vinculo.records import repository as repo
+from vinculo.records.model import Record, format_ts, utcnow
 from vinculo.retention.model import received_cutoff
 from vinculo.sharing import service as sharing
-from vinculo.store.feed import lock_node_state
+from vinculo.store.feed import allocate_seq, lock_node_state
 from vinculo.store.purge import after_purge
 from vinculo.store.tables_federation import received_pages
 from vinculo.store.tables_retention import retention_purged
@@ -75,19 +79,36 @@ def _purge_batch(node: Node, partner: str, now: dt.datetime) -> tuple[int, str]:
         if not rows:
             return 0, cut.reason
         stamp = format_ts(now)
-        records, versions = [], []
+        held = repo.current_many(conn, [r[0] for r in rows])
+        records, versions, tombstones = [], [], []
         for rid, version, digest, _added in rows:
             versions += holding.drop_content(conn, rid)
             records.append([rid, version, digest])
+            tombstones.append(_tombstone(held[rid]))
+        # Each purged record leaves a tombstone of the version it had (no content, unsigned: made here), as a
+        # withdrawal leaves the origin's: what reads the change feed (the selector and graph indexes, a relay's
+        # holders) learns that it is gone, and a newer version from the origin is still taken.
+        first = allocate_seq(conn, len(tombstones))
+        tree = CompactRange()
+        tree.extend([leaf_hash(bytes.fromhex(digest)) for _row, digest in tombstones])
+        repo.insert_rows(conn, [repo.to_row(tomb, first + i, digest) for i, (tomb, digest) in enumerate(tombstones)])
         upsert(conn, retention_purged, [
             {"partner": partner, "record_id": rid, "version": version, "content_hash": digest,
              "reason": cut.reason, "purged_at": stamp, "receipt_sent": None} for rid, version, digest in records],
             ["partner", "record_id", "version"], ["content_hash", "reason", "purged_at", "receipt_sent"])
         uow.audit(AuditEvent(f"node:{node.id}", "retention.received", f"partner:{partner}",
-                             {"partner": partner, "reason": cut.reason, "records": records, "purged": versions}))
+                             {"partner": partner, "reason": cut.reason, "records": records, "purged": versions,
+                              "first_seq": first, "last_seq": first + len(tombstones) - 1,
+                              "root": tree.root().hex()}))
         uow.commit()
     after_purge(node.engine, [holding.TABLE])  # the content off the disk too (store.purge)
     return len(records), cut.reason
+
+
+def _tombstone(record: Record) -> tuple[Record, str]:
+    tomb = Record(record.id, record.type, record.origin, record.version, record.created, record.modified,
+                  record.markings, {}, revoked=True)
+    return tomb, hashlib.sha256(canonical_json(tomb.document())).hexdigest()
 
 
 def unsent_partners(node: Node) -> list[str]:
