@@ -21,7 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "federation"))
 
 from conftest import SEIZURE, actor
 from fed_helpers import pair
+from servers import serving
 
+from vinculo.accounts import service as accounts
 from vinculo.audit.checks import verify_node
 from vinculo.cases import service as cases
 from vinculo.deconfliction import alerts
@@ -278,9 +280,6 @@ def test_the_loop_runs(node):
 
 
 def test_api_approval_is_for_supervisors(node):
-    from servers import serving
-    from vinculo.accounts import service as accounts
-
     accounts.add_user(node, "ana", "analyst", "analyst-password-1")
     accounts.add_user(node, "sam", "supervisor", "supervisor-password-1")
     record = service.create_record(node, actor(node, "analyst"), "seizure", SEIZURE)
