@@ -32,6 +32,11 @@ ACTION_NOTES: dict[str, str] = {
     "release": "records were sent to a partner (ids, versions)", "egress.refused": "the egress guard refused an object",
     "receive": "a page from a partner was stored (ids, rejections)", "receipts": "a partner's receipts were recorded",
     "receipts.sent": "receipts were sent to a partner", "sync.failed": "a pull from a partner failed (why)",
+    # retention (what is purged is named by record id and content hash, never by its content)
+    "retention.rule": "an own retention rule was set or removed", "retention.review": "own records listed for review",
+    "retention.approve": "a supervisor approved purging own records (ids, hashes)",
+    "retention.received": "received records purged: retention or agreement ended (ids, hashes)",
+    "agreement.ended": "an agreement ended: what the partner holds was withdrawn",
     # private set intersection
     "psi.start": "a private matching run was started", "psi.declare": "a partner declared its set sizes",
     "psi.approve": "a supervisor approved a matching run", "psi.answer": "this node answered a run's stage",

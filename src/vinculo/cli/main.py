@@ -18,6 +18,7 @@ from vinculo.cli import imports as imports_cli
 from vinculo.cli import node as node_cli
 from vinculo.cli import partners as partners_cli
 from vinculo.cli import records as records_cli
+from vinculo.cli import retention as retention_cli
 from vinculo.cli import users as users_cli
 from vinculo.cli.common import state
 
@@ -53,6 +54,7 @@ app.add_typer(deconfliction_cli.alerts_app, name="alerts")
 app.add_typer(deconfliction_cli.psi_app, name="psi")
 app.add_typer(deconfliction_cli.selectors_app, name="selectors")
 app.command("scorecard")(scorecard_cli.scorecard)
+app.add_typer(retention_cli.app, name="retention")
 
 
 def main() -> None:
