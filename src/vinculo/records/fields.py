@@ -60,7 +60,7 @@ def _concealment(value: str) -> str:
 _latest: list = [0.0, dt.date.min]  # (monotonic time it was worked out, latest date allowed)
 
 
-def _latest_date() -> dt.date:
+def latest_date() -> dt.date:
     """Tomorrow, worked out at most once a minute (a bulk import checks several dates a record)."""
     now = time.monotonic()
     if now - _latest[0] > 60:
@@ -69,7 +69,7 @@ def _latest_date() -> dt.date:
 
 
 def _not_future(value: dt.date) -> dt.date:
-    if value > _latest_date():
+    if value > latest_date():
         raise ValueError(f"date {value.isoformat()} is in the future")
     if value.year < 1900:
         raise ValueError(f"date {value.isoformat()} is before 1900")

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from vinculo.canonical import jcs_number
 from vinculo.records import vocabulary
+from vinculo.records.fields import latest_date
 from vinculo.records.importers.limits import Limits
 from vinculo.records.importers.rows import ParsedRow, Unknowns
 from vinculo.records.importers.text import Lines, csv_rows, open_bytes
@@ -30,7 +31,6 @@ COLUMNS = ("REGION", "SUBREGION", "COUNTRY", "ADMINISTRATIVE_DIVISION", "PLACE",
 # Public data published by UNODC from member states' reports: TLP:CLEAR, mostly reliable, corroborated.
 MARKINGS = Markings(tlp="clear", handling="H0", reliability="B", accuracy=2).to_json()
 _BLANK = frozenset({"", "unknown", "n/a", "na", "-", "not known", "various", "unspecified"})
-_TODAY = dt.date.today()
 
 
 class FormatError(ValueError):
@@ -43,7 +43,7 @@ def _blank(value: str) -> bool:
 
 def _date(value: str) -> dt.date:
     d = dt.date.fromisoformat(value.strip()[:10])
-    if d > _TODAY or d.year < 1900:
+    if d > latest_date() or d.year < 1900:  # as a record's date is judged (not a date frozen at import)
         raise ValueError(f"date {value!r} is out of range")
     return d
 
