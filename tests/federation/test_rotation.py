@@ -7,13 +7,13 @@ import stat
 import uuid
 
 import pytest
-from sqlalchemy import select, update
-
 from conftest import SEIZURE, actor
 from fed_helpers import pair
+from sqlalchemy import select, update
+
 from vinculo.audit import service as audit
-from vinculo.canonical import canonical_json
 from vinculo.audit.checks import verify_node
+from vinculo.canonical import canonical_json
 from vinculo.federation import inbox, partners, rotation, sync
 from vinculo.federation.provenance import origin_signature
 from vinculo.federation.signing import sign_document

@@ -75,8 +75,10 @@ def register(app: typer.Typer) -> None:
         from vinculo.api.app import create_app
         from vinculo.federation.at_rest import SigningLoop
         from vinculo.federation.scheduler import SyncLoop
+        from vinculo.node.key_rotation import hold_key
 
         n = node()
+        hold_key(n.home)  # until this process exits: `vinculo node rotate-key` is refused meanwhile
         loop = SyncLoop(n, sync_interval) if sync_interval > 0 else None
         if loop:
             loop.start()

@@ -97,7 +97,9 @@ def repin(partner: str,
 
 @partner_app.command("keys")
 def keys(partner: str, as_json: bool = typer.Option(False, "--json")) -> None:
-    """The key pinned for `partner` and the keys it retired (rotation or repin), with their periods."""
+    """The key pinned for `partner`, the keys it retired (rotation or repin) with their periods, and the
+    versions held from it that a compromised key signed after its compromise time (to purge)."""
+    from vinculo.federation.rotation import suspects as held_suspects
     from vinculo.node.key_periods import history
 
     n = node()
@@ -105,14 +107,18 @@ def keys(partner: str, as_json: bool = typer.Option(False, "--json")) -> None:
         row = fed_partners.partner_row(n, partner)
     with n.engine.connect() as conn:
         rows = history(conn, partner)
+    suspects = held_suspects(n, partner)
     if as_json:
-        emit_json({"public_key": row.public_key, "fingerprint": fingerprint(row.public_key), "history": rows})
+        emit_json({"public_key": row.public_key, "fingerprint": fingerprint(row.public_key), "history": rows,
+                   "suspects": suspects})
         return
     typer.echo(f"pinned:  {fingerprint(row.public_key)}")
     for r in rows:
         if r["valid_to"]:
             what = "compromised since" if r["compromised"] else "retired"
             typer.echo(f"{'old:':<8} {r['fingerprint']}  {what} {r['valid_to']}  (came in: {r['valid_from'] or 'first'})")
+    for s in suspects:
+        typer.echo(f"suspect: {s['id']}  v{s['version']}  made {s['modified']}, signed by a compromised key")
 
 
 @partner_app.command("receipts")

@@ -10,7 +10,7 @@ In order, so that a crash anywhere leaves a node that opens with one consistent 
 A crash between 2 and 3 is finished when the node next opens (`keys.settle_pending`).
 
 Partners learn the change on their next pull (`federation.rotation`). A node serving (`vinculo serve`)
-holds its key in memory: stop it before rotating and start it after.
+holds its key in memory and `hold_key`: a rotation is refused until it stops, and it starts again after.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 
 from vinculo.audit.events import AuditEvent
 from vinculo.node import key_periods, key_statement, keys
+from vinculo.node.home import Home
 from vinculo.records.model import format_ts, utcnow
 from vinculo.store.tables import node as node_table
 
@@ -51,16 +52,28 @@ class Rotation:
         return keys.fingerprint(self.old_key)
 
 
+def _lock_file(home: Home) -> int:
+    return os.open(home.path / "node_key.lock", os.O_WRONLY | os.O_CREAT, 0o600)
+
+
+def hold_key(home: Home) -> int:
+    """Take the node's key lock shared, for as long as this process signs with the key it loaded (`vinculo
+    serve`): a rotation by another process is refused meanwhile. The lock lasts until the file descriptor
+    returned is closed, or the process ends."""
+    fd = _lock_file(home)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
 def rotate_key(node: Node, by: str = "cli") -> Rotation:
     """Move `node` to a new key (see the module's steps); `node.key` is the new key when this returns."""
-    home = node.home
-    lock_path = home.path / "node_key.lock"
-    fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT, 0o600)
+    fd = _lock_file(node.home)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RotationError(f"{home.path}: another key rotation is running") from None
+            raise RotationError(f"{node.home.path}: the node is serving (`vinculo serve` signs with the key it "
+                                "loaded) or another rotation is running; stop it, rotate, start it again") from None
         return _rotate(node, by)
     finally:
         os.close(fd)  # releases the lock
