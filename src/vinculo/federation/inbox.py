@@ -109,11 +109,7 @@ def _check(obj: dict, partner: str, keys: dict, relay: frozenset[str],
     if parsed.to_json() != markings:  # read back, the record would no longer verify as it was signed
         raise Rejected(f"{rid}: markings not in their normal form (every field, as this node writes them)")
     origin = doc.get("origin")
-    tombstone = bool(doc.get("revoked")) and not doc["body"]
-    if not tombstone:
-        problem = body_problem(doc["type"], doc["body"])
-        if problem:
-            raise Rejected(f"{rid}: {problem}")
+    tombstone = bool(doc.get("revoked")) and not doc["body"]  # its body is judged by `CheckedPage.check_bodies`
     if tombstone:
         expected_signer = partner  # the serving node tells its holders to drop what it gave them
         if origin != partner and origin not in relay:
@@ -176,18 +172,38 @@ class CheckedPage:
     trust: tuple[dict[str, bytes], frozenset[str], key_periods.Retired]  # pinned keys, relayed origins, retired keys
     candidates: list = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
-    rows: list[tuple[bytes, tuple]] | None = None  # `_prepared` for every candidate, once `prepare` ran
+    rows: list[tuple[bytes, tuple] | None] | None = None  # `_prepared` for every candidate, once `prepare` ran
     limits: PullLimits = field(default_factory=pull_limits)
     rejected_count: int = 0
+    body_problems: dict[int, tuple[str, str]] | None = None  # candidate index -> (object id, why its body is bad)
+    object_ids: list = field(default_factory=list)  # each candidate's object id, as the partner sent it
 
     def items(self) -> list[tuple[bytes, bytes, str]]:
         """What remains to verify: (pinned key, canonical bytes, signature) for every candidate."""
         return [(key, data, sig) for _doc, sig, _t, data, key, _s in self.candidates]
 
+    def check_bodies(self) -> dict[int, tuple[str, str]]:
+        """Judge every candidate's body (`body_problem`), once. It is the costliest check in Python and
+        needs nothing the signatures need, so a pull runs it while the page's signatures are verified on
+        other threads; `store_page` runs it if nobody has, and stores no candidate it finds a problem in."""
+        if self.body_problems is None:
+            self.body_problems = {}
+            for i, (doc, _sig, tombstone, _data, _key, _signer) in enumerate(self.candidates):
+                if not tombstone:
+                    try:
+                        problem = body_problem(doc["type"], doc["body"])
+                    except Exception as exc:  # noqa: BLE001 - whatever a body does, it is that object's rejection
+                        problem = f"{type(exc).__name__}: {exc}"
+                    if problem:
+                        self.body_problems[i] = (self.object_ids[i], f"{doc['id']}: {problem}")
+        return self.body_problems
+
     def prepare(self) -> None:
-        """Build every candidate's row ahead of `store_page` (while its signatures are verified
-        elsewhere); the rows of those that turn out not to be stored are dropped."""
-        self.rows = [_prepared(doc, sig, data) for doc, sig, _t, data, _key, _s in self.candidates]
+        """Judge the bodies and build every good candidate's row ahead of `store_page` (while its
+        signatures are verified elsewhere); the rows of those that turn out not to be stored are dropped."""
+        bad = self.check_bodies()
+        self.rows = [None if i in bad else _prepared(doc, sig, data)
+                     for i, (doc, sig, _t, data, _key, _s) in enumerate(self.candidates)]
 
 
 def _trust(conn, partner: str) -> tuple[dict[str, bytes], frozenset[str], key_periods.Retired]:
@@ -203,6 +219,7 @@ def _checked(objects: list, partner: str, trust: tuple[dict[str, bytes], frozens
     for obj in objects:
         try:
             page.candidates.append(_check(obj, partner, *trust))
+            page.object_ids.append(obj.get("id"))
         except Exception as exc:  # noqa: BLE001 - whatever an object does, it is that object's rejection
             reason = str(exc) if isinstance(exc, Rejected) else f"{type(exc).__name__}: {exc}"
             reject(page, obj.get("id", "?") if isinstance(obj, dict) else "?", reason, limits)
@@ -238,6 +255,7 @@ def store_page(node: Node, partner: str, page: CheckedPage, verdicts: list[bool]
             page = _checked(page.objects, partner, trust, page.limits)
             verdicts = verify_many(page.items())
         verdicts, why = key_periods.second_look(page.candidates, verdicts, trust[0], trust[2])  # rotated keys
+        bad_bodies = page.check_bodies()
         prepared = page.rows
         staged: list[tuple[bytes, tuple]] = []
         applied: list[list] = []
@@ -247,7 +265,9 @@ def store_page(node: Node, partner: str, page: CheckedPage, verdicts: list[bool]
         result.rejected, result.rejected_count = list(page.rejected), page.rejected_count
         checked = []
         for i, ((doc, sig, tombstone, data, _key, signer), ok) in enumerate(zip(page.candidates, verdicts, strict=True)):
-            if ok:
+            if i in bad_bodies:
+                reject(result, *bad_bodies[i], limits)
+            elif ok:
                 checked.append((doc, sig, tombstone, data, i))
             else:
                 reject(result, doc["id"], why.get(i) or f"{doc['id']}: signature does not verify against "

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from vinculo.records import vocabulary
 
+# The code validators are pure (a text gives the same code or the same error every time) and each body
+# runs several of them, so each is memoised as a whole: a pull checks every received body as a local create
+# would, and the vocabulary's own memo sits behind a Python wrapper that costs as much as the lookup.
+_codes = lru_cache(maxsize=4096)
 
+
+@_codes
 def _country(value: str) -> str:
     found = vocabulary.country(value)
     if found is None:
@@ -18,6 +25,7 @@ def _country(value: str) -> str:
     return found.alpha2
 
 
+@_codes
 def _substance(value: str) -> str:
     found = vocabulary.substance(value)
     if found is None:
@@ -25,6 +33,7 @@ def _substance(value: str) -> str:
     return found.code
 
 
+@_codes
 def _transport(value: str) -> str:
     found = vocabulary.transport_mode(value)
     if found is None:
@@ -32,6 +41,7 @@ def _transport(value: str) -> str:
     return found
 
 
+@_codes
 def _location_type(value: str) -> str:
     found = vocabulary.location_type(value)
     if found is None:
@@ -39,6 +49,7 @@ def _location_type(value: str) -> str:
     return found
 
 
+@_codes
 def _concealment(value: str) -> str:
     found = vocabulary.concealment(value)
     if found is None:
@@ -99,12 +110,18 @@ class Quantity(Body):
 
     @model_validator(mode="after")
     def _normalise(self) -> "Quantity":
-        found = vocabulary.unit(self.unit)
-        if found is None:
-            raise ValueError(f"unknown unit {self.unit!r}")
+        found = _unit(self.unit)
         q = vocabulary.normalise_quantity(self.amount, found)
         self._derive(unit=found.code, kg=q.kg, litres=q.litres, count=q.count)
         return self
+
+
+@_codes
+def _unit(value: str) -> vocabulary.Unit:
+    found = vocabulary.unit(value)
+    if found is None:
+        raise ValueError(f"unknown unit {value!r}")
+    return found
 
 
 class Coordinates(Body):

@@ -68,8 +68,13 @@ class Seizure(Body):
         if self.substance is None and not self.substance_raw:
             raise ValueError("substance: give a substance (name, alias or CAS) or substance_raw")
         if self.substance is not None:
-            self._derive(category=vocabulary.substance(self.substance).kind)  # type: ignore[union-attr]
+            self._derive(category=_kind(self.substance))
         return self
+
+
+@lru_cache(maxsize=1024)
+def _kind(substance_code: str) -> str:
+    return vocabulary.substance(substance_code).kind  # type: ignore[union-attr]  # a validated code
 
 
 class Shipment(Body):
