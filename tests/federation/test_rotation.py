@@ -235,3 +235,35 @@ def test_compromise_time_rejects_later_old_key_records(nodes):
         assert origin_signature(mx, held(mx, suspect.id))["status"] == "invalid"
         assert actions(mx, "partner.key_rotated") == [] and actions(mx, "partner.key_refused") == []
     assert verify_node(mx).ok
+
+
+def test_a_partner_added_after_a_rotation_learns_the_keys_before_it(nodes):
+    """mx-fgr pins us-dea's key in force; the versions us-dea signed with its two earlier keys verify too,
+    because the statements that retired them are signed by the keys that followed."""
+    us, mx = nodes
+    ana = actor(us, "analyst")
+    first_key, first_private = us.public_key_hex, us.key
+    oldest = service.create_record(us, ana, "seizure", SEIZURE, {"tlp": "green"})
+    rotate_key(us)
+    middle = service.create_record(us, ana, "seizure", SEIZURE | {"date": "2025-06-02"}, {"tlp": "green"})
+    second = rotate_key(us)
+    newest = service.create_record(us, ana, "seizure", SEIZURE | {"date": "2025-06-03"}, {"tlp": "green"})
+    with pair(us, mx, us_terms=TERMS):  # mx pins the key us-dea holds now
+        report = sync.pull(mx, "us-dea")
+        assert (report.new, report.rejected) == (3, [])
+        with mx.engine.connect() as conn:
+            rows = conn.execute(select(key_periods).where(key_periods.c.node_id == "us-dea")).all()
+        retired = {r.public_key: r.valid_to for r in rows if r.valid_to}
+        assert set(retired) == {first_key, second.old_key} and retired[second.old_key] == second.time
+        assert retired[first_key] < second.time
+        [event] = actions(mx, "partner.key_history")
+        assert [k[0] for k in event["detail"]["keys"]] == [second.old_key, first_key]
+        for rid in (oldest.id, middle.id, newest.id):
+            assert origin_signature(mx, held(mx, rid))["status"] == "verified"
+        assert sync.pull(mx, "us-dea").new == 0 and len(actions(mx, "partner.key_history")) == 1
+        # a version made after a retirement and signed by the retired key is still refused
+        late = made_at(held(mx, newest.id).document(), utcnow())
+        result = inbox.apply_page(mx, "us-dea", [to_stix(late, sign_document(first_private, late), "us-dea")],
+                                  cursor(mx))
+        assert [rid for rid, _ in result.rejected] == [late["id"]] and "retired" in result.rejected[0][1]
+    assert verify_node(mx).ok and verify_node(us).ok

@@ -32,6 +32,7 @@ ACTION_NOTES: dict[str, str] = {
     # keys: this node's rotations, partners' rotations followed or refused, operators' repins
     "node.key_rotated": "this node moved to a new signing key (a statement signed by the old and the new)",
     "partner.key_rotated": "a partner's rotation statement was verified and its new key pinned",
+    "partner.key_history": "a partner's earlier keys were learned from statements its pinned key signed",
     "partner.key_refused": "a partner served a key its statements do not lead to from the pinned one (why)",
     "partner.repin": "an operator pinned a partner's new key (fingerprint checked; compromise time, suspects)",
     "partner.repin_refused": "a repin was refused: the fingerprint given does not match the key",

@@ -78,6 +78,7 @@ def follow(node: Node, partner: str, url: str, client: TaxiiClient) -> str | Non
         retired = key_periods.known(conn, partner)
     served_key = answer.get("public_key")
     if served_key == pinned:
+        _learn_past(node, partner, pinned, answer.get("rotations"))
         return None
     try:
         target, chain = _served(answer, partner)
@@ -122,6 +123,44 @@ def _walk(chain: list, partner: str, pinned: str, target: str, retired: set[str]
         key, since = new, statement["time"]
         seen.add(new)
     return steps
+
+
+def _learn_past(node: Node, partner: str, pinned: str, chain: object) -> None:
+    """Keys `partner` used before the earliest one known here, as statements signed by that known key say
+    (e.g. it was added as a partner after it rotated): what they signed before their retirement then
+    verifies here too. A statement that does not check stops the walk and changes nothing."""
+    if not isinstance(chain, list) or len(chain) > MAX_STATEMENTS:
+        return
+    with node.engine.connect() as conn:
+        key = key_periods.earliest(conn, partner) or pinned
+        known = key_periods.known(conn, partner) | {pinned}
+    learned: list[tuple[str, str, str, dict]] = []
+    before, now = None, utcnow()
+    while True:
+        arriving = [s for s in chain if isinstance(s, dict) and isinstance(s.get("statement"), dict)
+                    and s["statement"].get("new_key") == key]
+        old = arriving[0]["statement"].get("old_key") if len(arriving) == 1 else None
+        if type(old) is not str or old in known:
+            break
+        try:
+            statement = key_statement.check(arriving[0], partner, old, now)
+        except key_statement.StatementProblem:
+            break
+        if before is not None and statement["time"] >= before:
+            break
+        learned.append((old, statement["time"], key, arriving[0]))
+        known.add(old)
+        key, before = old, statement["time"]
+    if learned:
+        with node.uow() as uow:
+            uow.conn.execute(select(partners.c.node_id).where(partners.c.node_id == partner).with_for_update())
+            if (key_periods.earliest(uow.conn, partner) or pinned) != learned[0][2]:
+                return  # another pull learned them meanwhile
+            for old, until, later, signed in learned:
+                key_periods.learn(uow.conn, partner, old, until, later, signed)
+            uow.audit(AuditEvent(f"partner:{partner}", "partner.key_history", f"partner:{partner}", {
+                "keys": [[old, fingerprint(old), until] for old, until, _later, _s in learned]}))
+            uow.commit()
 
 
 def _pin(node: Node, partner: str, pinned: str, target: str, steps: list[tuple[dict, dict]]) -> str | None:

@@ -43,8 +43,9 @@ Retired = dict[str, tuple[RetiredKey, ...]]
 
 
 def retired(conn: Connection, node_id: str | None = None) -> Retired:
-    """Every node's retired keys (or `node_id`'s only), oldest first."""
-    q = select(key_periods).where(key_periods.c.valid_to.is_not(None)).order_by(key_periods.c.id)
+    """Every node's retired keys (or `node_id`'s only), the earliest retired first."""
+    q = select(key_periods).where(key_periods.c.valid_to.is_not(None)).order_by(key_periods.c.valid_to,
+                                                                                 key_periods.c.id)
     if node_id is not None:
         q = q.where(key_periods.c.node_id == node_id)
     out: dict[str, list[RetiredKey]] = {}
@@ -56,7 +57,7 @@ def retired(conn: Connection, node_id: str | None = None) -> Retired:
 
 
 def key_for(keys: dict[str, bytes], older: Retired, signer: str, modified: str) -> bytes | None:
-    """The key to verify `signer`'s version made at `modified` with first: the oldest retired key that
+    """The key to verify `signer`'s version made at `modified` with first: the earliest retired key that
     covers that time, else the key in force (None: no key is pinned for `signer`)."""
     current = keys.get(signer)
     olds = older.get(signer)
@@ -135,6 +136,27 @@ def replace(conn: Connection, node_id: str, old_key: str, new_key: str, at: str,
     conn.execute(insert(key_periods).values(
         node_id=node_id, public_key=new_key, valid_from=at, valid_to=None, compromised=False, source=source,
         statement=json.dumps(statement, sort_keys=True) if statement else None, recorded=now))
+
+
+def earliest(conn: Connection, node_id: str) -> str | None:
+    """The earliest key known here for `node_id` (the one with no start), if any of its keys was replaced."""
+    return conn.execute(select(key_periods.c.public_key).where(
+        key_periods.c.node_id == node_id, key_periods.c.valid_from.is_(None))
+        .order_by(key_periods.c.id.desc()).limit(1)).scalar()
+
+
+def learn(conn: Connection, node_id: str, old_key: str, until: str, later_key: str, statement: dict) -> None:
+    """Record a key `node_id` used before any known here (`old_key`, retired at `until` for `later_key`, as
+    a statement `later_key` signed says): what `old_key` signed before then verifies here too."""
+    now = format_ts(utcnow())
+    conn.execute(insert(key_periods).values(node_id=node_id, public_key=old_key, valid_from=None, valid_to=until,
+                                            compromised=False, source="rotation", recorded=now))
+    text = json.dumps(statement, sort_keys=True)
+    if not conn.execute(update(key_periods).where(
+            key_periods.c.node_id == node_id, key_periods.c.public_key == later_key,
+            key_periods.c.valid_from.is_(None)).values(valid_from=until, statement=text)).rowcount:
+        conn.execute(insert(key_periods).values(node_id=node_id, public_key=later_key, valid_from=until, valid_to=None,
+                                                compromised=False, source="rotation", statement=text, recorded=now))
 
 
 def statements(conn: Connection, node_id: str, most: int) -> list[dict]:
