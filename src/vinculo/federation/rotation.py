@@ -64,13 +64,14 @@ def served(node: Node) -> dict:
 def follow(node: Node, partner: str, url: str, client: TaxiiClient) -> str | None:
     """Pin the key `partner` moved to, if it did (its fingerprint), else None; `KeyRefused` if its
     statements do not lead from the key pinned here to the key it serves. A server without the keys
-    endpoint (404: not a Vinculo node, or one older than key rotation) is left to its records' signatures."""
+    endpoint (404: not a Vinculo node, or one older than key rotation) is left to its records' signatures;
+    one that fails to answer fails the pull (pulling now would reject what a new key signed).
+    With the pinned key served, the keys before the earliest known here are learned (`_learn_past`)."""
     try:
         answer = client.get_json(url.rstrip("/") + KEYS_PATH)
     except TaxiiClientError as exc:
-        if exc.status == 404:
+        if exc.status in (404, 405, 501):  # no such endpoint
             return None
-        # Pulling now would reject what a rotated key signed, and the cursor would move past it.
         raise KeyRefused(f"{partner}: its keys could not be read ({client.limits.clip(exc)}); nothing pulled") from None
     with node.engine.connect() as conn:
         pinned = conn.execute(select(partners.c.public_key).where(partners.c.node_id == partner)).scalar_one()
