@@ -108,10 +108,12 @@ def bare_verify_rates(n: int) -> tuple[float, float, float]:
     return sodium, crypto, len(msgs) / (time.perf_counter() - t0)
 
 
-def vinculo_pull(n: int, page: int, tmp: Path, sign_at_rest: bool, signing: list[float]) -> float:
-    """Records/s of one pull of `n` records; the rate of signing them at rest is appended to `signing`."""
+def vinculo_pull(n: int, page: int, tmp: Path, sign_at_rest: bool, signing: list[float],
+                 mx_db: str | None = None) -> float:
+    """Records/s of one pull of `n` records; the rate of signing them at rest is appended to `signing`.
+    `mx_db`: the pulling node's database URL (default SQLite in `tmp`)."""
     us = init_node(resolve(tmp / "us"), "us-dea", "US bench", "US")
-    mx = init_node(resolve(tmp / "mx"), "mx-fgr", "MX bench", "MX")
+    mx = init_node(resolve(tmp / "mx", mx_db), "mx-fgr", "MX bench", "MX")
     data = tmp / "records.ndjson"
     with open(data, "w") as fh:
         for i in range(n):
@@ -193,7 +195,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5, help="runs of medallion and of sizes up to 20,000 (median)")
     ap.add_argument("--sign-on-serve", action="store_true",
                     help="leave the imported records unsigned, so that the partner's server signs them as it serves")
+    ap.add_argument("--db", default=None,
+                    help="PostgreSQL URL: instead, pull the first size --repeat times into a SQLite node and into a "
+                         "node on this server (a fresh schema each), alternately, and print the ratio (goal >= 0.8)")
     args = ap.parse_args()
+    if args.db:
+        return pull_into_postgresql(int(args.sizes.split(",")[0]), args.page_size, args.repeat, args.db)
     sizes = [int(x) for x in args.sizes.split(",")]
     # Each pull is paired with baselines measured next to it (this machine's speed drifts by a third
     # over minutes): bare verification just before and just after it. Medallion comes after all pulls.
@@ -234,6 +241,22 @@ def main() -> None:
         line += (f"; signed at rest before serving, {statistics.median(signing):,.0f} versions/s" if signing
                  else "; signed by the serving node as it serves")
         print(line, flush=True)
+
+
+def pull_into_postgresql(n: int, page: int, repeat: int, url: str) -> None:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from ingest import Schema
+
+    sqlite, pg = [], []
+    for _ in range(max(1, repeat)):
+        with tempfile.TemporaryDirectory() as t2:
+            sqlite.append(vinculo_pull(n, page, Path(t2), True, []))
+        with tempfile.TemporaryDirectory() as t2, Schema(url) as mx_db:
+            pg.append(vinculo_pull(n, page, Path(t2), True, [], mx_db))
+    ratios = [p / s for p, s in zip(pg, sqlite, strict=True)]
+    print(f"N={n:,}: pull into a SQLite node {statistics.median(sqlite):,.0f} records/s{_runs(sqlite)}; into a "
+          f"PostgreSQL node {statistics.median(pg):,.0f} records/s{_runs(pg)}; PostgreSQL/SQLite = "
+          f"{statistics.median(ratios):.2f}{_runs(ratios, '.2f')} (goal >= 0.8)", flush=True)
 
 
 if __name__ == "__main__":

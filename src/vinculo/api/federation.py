@@ -31,7 +31,7 @@ _RECEIPTS_BODY = {"requestBody": {"required": True, "content": {"application/jso
     "type": "object", "required": ["receipts"], "properties": {"receipts": {"type": "array", "items": {
         "type": "object", "required": ["id", "version", "status", "received_at"], "properties": {
             "id": {"type": "string"}, "version": {"type": "integer", "minimum": 1},
-            "status": {"type": "string", "enum": ["stored", "withdrawn"]},
+            "status": {"type": "string", "enum": ["stored", "withdrawn", "purged"]},
             "received_at": {"type": "string", "format": "date-time"}}}}}}}}}}
 
 

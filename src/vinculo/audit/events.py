@@ -8,7 +8,10 @@ from vinculo.canonical import canonical_json
 
 ACTION_NOTES: dict[str, str] = {
     # the node, its users and their tokens
-    "node.init": "the node was created", "user.add": "a user account was added",
+    "node.init": "the node was created", "node.backup": "a sealed backup of the node was written (archive, hash)",
+    "node.restore": "the node was restored from a backup (archive, its audit size)",
+    "node.upgrade": "the database was migrated to a new release's schema (revisions)",
+    "user.add": "a user account was added",
     "token.create": "an API token was issued", "token.use": "an API token authenticated a request",
     "login": "a user logged in", "login.failed": "a wrong user name or password",
     "login.throttled": "a login refused while the name or address is throttled",
@@ -36,6 +39,11 @@ ACTION_NOTES: dict[str, str] = {
     "partner.key_refused": "a partner served a key its statements do not lead to from the pinned one (why)",
     "partner.repin": "an operator pinned a partner's new key (fingerprint checked; compromise time, suspects)",
     "partner.repin_refused": "a repin was refused: the fingerprint given does not match the key",
+    # retention (what is purged is named by record id and content hash, never by its content)
+    "retention.rule": "an own retention rule was set or removed", "retention.review": "own records listed for review",
+    "retention.approve": "a supervisor approved purging own records (ids, hashes)",
+    "retention.received": "received records purged: retention or agreement ended (ids, hashes)",
+    "agreement.ended": "an agreement ended: what the partner holds was withdrawn",
     # private set intersection
     "psi.start": "a private matching run was started", "psi.declare": "a partner declared its set sizes",
     "psi.approve": "a supervisor approved a matching run", "psi.answer": "this node answered a run's stage",

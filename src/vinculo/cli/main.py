@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from vinculo.cli import audit as audit_cli
+from vinculo.cli import backup as backup_cli
 from vinculo.cli import cases as cases_cli
 from vinculo.cli import graph as graph_cli
 from vinculo.cli import scorecard as scorecard_cli
@@ -17,6 +18,7 @@ from vinculo.cli import imports as imports_cli
 from vinculo.cli import node as node_cli
 from vinculo.cli import partners as partners_cli
 from vinculo.cli import records as records_cli
+from vinculo.cli import retention as retention_cli
 from vinculo.cli import users as users_cli
 from vinculo.cli.common import state
 
@@ -36,6 +38,7 @@ def _global(
 
 node_cli.register(app)
 demo_cli.register(app)
+backup_cli.register(app)
 app.add_typer(users_cli.user_app, name="user")
 app.add_typer(users_cli.token_app, name="token")
 app.add_typer(imports_cli.app, name="import")
@@ -51,6 +54,7 @@ app.add_typer(deconfliction_cli.alerts_app, name="alerts")
 app.add_typer(deconfliction_cli.psi_app, name="psi")
 app.add_typer(deconfliction_cli.selectors_app, name="selectors")
 app.command("scorecard")(scorecard_cli.scorecard)
+app.add_typer(retention_cli.app, name="retention")
 
 
 def main() -> None:

@@ -68,14 +68,17 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
               sync_interval: float = typer.Option(300, "--sync-interval", envvar="VINCULO_SYNC_INTERVAL",
-                                                  help="Seconds between pulls from every partner (0: off).")) -> None:
-        """Serve the HTTP API (OpenAPI at /docs), the TAXII 2.1 server (/taxii2/), the sync loop and the signer."""
+                                                  help="Seconds between pulls from every partner (0: off)."),
+              retention_interval: float = typer.Option(3600, "--retention-interval", envvar="VINCULO_RETENTION_INTERVAL",
+                                                       help="Seconds between retention runs (0: off).")) -> None:
+        """Serve the HTTP API (OpenAPI at /docs), the TAXII 2.1 server (/taxii2/), the sync loop, the signer and retention."""
         import uvicorn
 
         from vinculo.api.app import create_app
         from vinculo.federation.at_rest import SigningLoop
         from vinculo.federation.scheduler import SyncLoop
         from vinculo.node.key_rotation import hold_key
+        from vinculo.retention.job import RetentionLoop
 
         n = node()
         hold_key(n.home)  # until this process exits: `vinculo node rotate-key` is refused meanwhile
@@ -84,11 +87,16 @@ def register(app: typer.Typer) -> None:
             loop.start()
         signer = SigningLoop(n)  # signs what bulk imports stored unsigned (federation.at_rest)
         signer.start()
+        retention = RetentionLoop(n, retention_interval) if retention_interval > 0 else None  # retention.job
+        if retention:
+            retention.start()
         typer.echo(f"node {n.id} serving on http://{host}:{port} (API under /api/v1, docs at /docs, TAXII at "
                    f"/taxii2/); pulling from partners {'every %gs' % sync_interval if loop else 'only on demand'}")
         try:
             uvicorn.run(create_app(n), host=host, port=port, log_level="warning")
         finally:
             signer.stop()
+            if retention:
+                retention.stop()
             if loop:
                 loop.stop()

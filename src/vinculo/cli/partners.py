@@ -122,7 +122,7 @@ def keys(partner: str, as_json: bool = typer.Option(False, "--json")) -> None:
 
 
 @partner_app.command("receipts")
-def receipts(partner: str, status: str = typer.Option(None, "--status", help="stored or withdrawn"),
+def receipts(partner: str, status: str = typer.Option(None, "--status", help="stored, withdrawn or purged"),
              limit: int = typer.Option(50, "--limit"), as_json: bool = typer.Option(False, "--json")) -> None:
     """Receipts `partner` returned for what we released (incl. withdrawals it applied)."""
     rows = fed_receipts.list_receipts(node(), partner, status, limit)

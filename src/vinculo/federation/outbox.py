@@ -18,6 +18,7 @@ from vinculo.federation import egress
 from vinculo.federation.at_rest import stored_canonical
 from vinculo.federation.signing import sign_many
 from vinculo.federation.stix_map import to_stix
+from vinculo.federation.withdrawals import naming
 from vinculo.node.context import Node
 from vinculo.records import holding
 from vinculo.records import repository as repo
@@ -114,6 +115,8 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
                                   node.id))
                 else:
                     going.append((record, kind, added, doc, canonical_json(doc), node.id))
+            if not manifest:
+                going += _naming_withdrawn(uow.conn, partner, going, node.id)
             signatures = iter(sign_many(node.key, [g[4] for g in going if type(g[4]) is bytes]))
             for record, kind, added, doc, signature, signer in going:
                 obj = to_stix(doc, next(signatures) if type(signature) is bytes else signature, signer)
@@ -158,6 +161,30 @@ def _with_ends(conn, partner: str, decide: PartnerReleases, rows: list, decision
         missing = [ref for ref in refs if not _goes_with(held.get(ref), partner, decide)]
         if missing:
             out[i] = Release(False, None, (f"names {', '.join(missing[:3])}, which {partner} may not receive",))
+    return out
+
+
+def _naming_withdrawn(conn, partner: str, going: list[tuple], local: str) -> list[tuple]:  # noqa: ANN001
+    """Tombstones for what the partner holds that names a record this page withdraws (a relationship's end,
+    a note's or a case's subject), and so on for what names those. Such a record went only with what it
+    names (`_with_ends`); once that is withdrawn (re-marked, revoked, the agreement narrowed), the copy
+    left behind would keep saying what the origin took back, so it is withdrawn with it."""
+    gone = {g[0].id for g in going if g[1] == "tombstone"}
+    if not gone:
+        return []
+    sent = {g[0].id for g in going}
+    records = repo.current_many(conn, [rid for rid in holding_naming(conn, partner) if rid not in sent])
+    return [(record, "tombstone", going[-1][2], doc, canonical_json(doc), local)
+            for record, _named in naming(records, gone) for doc in (tombstone(record),)]
+
+
+def holding_naming(conn, partner: str) -> list[str]:  # noqa: ANN001
+    """Ids of the records the partner holds (not withdrawn) of the types that name other records."""
+    out: list[str] = []
+    for rtype in REFERENCE_FIELDS:  # ids are "<type>--<uuid>": a range on the (partner, record_id) key
+        q = select(holdings.c.record_id).where(holdings.c.partner == partner, holdings.c.withdrawn.is_(False),
+                                               holdings.c.record_id >= f"{rtype}--", holdings.c.record_id < f"{rtype}-.")
+        out += conn.execute(q).scalars().all()
     return out
 
 

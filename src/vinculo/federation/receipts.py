@@ -1,9 +1,10 @@
-"""Receipts partners return for what this node released to them."""
+"""Receipts partners return for what this node released to them: `stored`, `withdrawn` (it applied our
+tombstone) or `purged` (its retention, or its agreement with us, ended and it deleted the content)."""
 
 from __future__ import annotations
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from vinculo.audit.events import AuditEvent
 from vinculo.node.context import Node
@@ -12,6 +13,7 @@ from vinculo.store.tables_federation import holdings, receipts
 from vinculo.store.upsert import upsert_tuples
 
 MAX_RECEIPTS = 10000
+STATUSES = ("stored", "withdrawn", "purged")
 MAX_BODY = 4 * 1024 * 1024
 """Bytes of one receipts request (10,000 receipts take about 1.5 MB)."""
 
@@ -40,7 +42,7 @@ def record_receipts(node: Node, partner: str, items: list[dict]) -> int:
     now = format_ts(utcnow())
     rows = []
     stamps: dict[str, str] = {}  # a page's receipts share one timestamp: check each distinct one once
-    withdrawn = 0
+    withdrawn = purged = 0
     for i, item in enumerate(items):
         if not isinstance(item, dict):
             raise ReceiptError(f"receipts[{i}]: an object")
@@ -49,8 +51,8 @@ def record_receipts(node: Node, partner: str, items: list[dict]) -> int:
             raise ReceiptError(f"receipts[{i}].id: not a record id")
         if not isinstance(version, int) or version < 1:
             raise ReceiptError(f"receipts[{i}].version: a positive integer")
-        if status not in ("stored", "withdrawn"):
-            raise ReceiptError(f"receipts[{i}].status: stored or withdrawn")
+        if status not in STATUSES:
+            raise ReceiptError(f"receipts[{i}].status: stored, withdrawn or purged")
         raw = str(item.get("received_at"))
         received = stamps.get(raw)
         if received is None:
@@ -59,15 +61,27 @@ def record_receipts(node: Node, partner: str, items: list[dict]) -> int:
             except ValueError:
                 raise ReceiptError(f"receipts[{i}].received_at: an RFC 3339 timestamp") from None
         withdrawn += status == "withdrawn"
+        purged += status == "purged"
         rows.append((partner, rid, version, status, received, now))
     with node.uow() as uow:
         sent = _sent_to(uow.conn, partner, sorted({row[1] for row in rows}))
         kept = [row for row in rows if row[2] <= sent.get(row[1], 0)]
         upsert_tuples(uow.conn, receipts, _ROW, _ROW[:3], _ROW[3:], kept)
+        _no_longer_held(uow.conn, partner, [(row[1], row[2]) for row in kept if row[3] == "purged"])
         uow.audit(AuditEvent(f"partner:{partner}", "receipts", f"partner:{partner}",
-                             {"count": len(kept), "withdrawn": withdrawn, "ignored": len(rows) - len(kept)}))
+                             {"count": len(kept), "withdrawn": withdrawn, "purged": purged,
+                              "ignored": len(rows) - len(kept)}))
         uow.commit()
     return len(kept)
+
+
+def _no_longer_held(conn, partner: str, purged: list[tuple[str, int]]) -> None:
+    """The partner purged these versions: it holds them no more (no tombstone is owed for them). A receipt for
+    an older version than the one last sent leaves the holding as it is."""
+    if purged:
+        conn.execute(update(holdings).where(holdings.c.partner == partner, holdings.c.record_id == bindparam("rid"),
+                                            holdings.c.version == bindparam("v")).values(withdrawn=True),
+                     [{"rid": rid, "v": version} for rid, version in purged])
 
 
 def _sent_to(conn, partner: str, record_ids: list[str]) -> dict[str, int]:  # noqa: ANN001

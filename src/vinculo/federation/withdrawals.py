@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, and_, insert, select
 
 from vinculo.records import repository as repo
-from vinculo.records.model import format_ts, utcnow
+from vinculo.records.model import Record, format_ts, utcnow
+from vinculo.records.types import references
 from vinculo.sharing import service as sharing
 from vinculo.sharing.agreements import Agreement
 from vinculo.sharing.release import PartnerNode, release
@@ -48,7 +49,27 @@ def unreleasable_holdings(conn, local_node: str, agreement: Agreement,  # noqa: 
                 denied.append((record_id, decision.reasons[0]))
             elif was is not None and decision.onward_holder is None and release(record, was).onward_holder:
                 denied.append((record_id, "the new terms take back the onward permission its copy carries"))
+    gone = {rid for rid, _ in denied}
+    rest = {rid: r for rid, r in records.items() if rid not in gone}
+    denied += [(r.id, f"names {named}, which is withdrawn") for r, named in naming(rest, gone)]
     return denied
+
+
+def naming(records: dict[str, Record], gone: set[str]) -> list[tuple[Record, str]]:
+    """Of `records`, those that name (a relationship's end, a note's or a case's subject) a record in
+    `gone`, or one of those, and so on; each with an id it names. A record that names others goes to a
+    partner only with them (`outbox._with_ends`), so it is withdrawn with them. `records` is emptied of them."""
+    out: list[tuple[Record, str]] = []
+    while gone:
+        found = []
+        for record in list(records.values()):
+            named = next((ref for ref in references(record.type, record.body) if ref in gone), None)
+            if named is not None:
+                found.append(record)
+                out.append((record, named))
+                del records[record.id]
+        gone = {r.id for r in found}
+    return out
 
 
 def withdraw_unreleasable(uow, local_node: str, agreement: Agreement, on: dt.date | None = None) -> int:  # noqa: ANN001

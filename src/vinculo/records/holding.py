@@ -10,7 +10,7 @@ import datetime as dt
 import json
 
 import orjson
-from sqlalchemy import Connection, Select, and_, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, delete, func, or_, select, update
 
 from vinculo.records.model import Record, parse_ts
 from vinculo.records.repository import from_row, parse_markings
@@ -58,6 +58,43 @@ def made_since(conn: Connection, origin: str, since: dt.datetime) -> list[Record
     for i in range(0, len(seqs), 900):
         out += [from_row(r) for r in conn.execute(select(rv).where(rv.c.seq.in_(seqs[i : i + 900])))]
     return sorted(out, key=lambda r: r.seq or 0)
+
+
+# --- retention: what is due, read without content ---------------------------------------------------
+
+_HAS_CONTENT = or_(rv.c.revoked.is_(False), rv.c.body != "{}")  # not a tombstone (its content withdrawn)
+
+
+def received_current(conn: Connection, ranges: Select, added_before: str | None, limit: int) -> list:
+    """Up to `limit` rows (id, version, content_hash, added) of current versions that still have content,
+    whose seq lies in one of `ranges` (the pages stored from one partner: a select of `first_seq` and
+    `last_seq`) and, if `added_before` is given, that this node stored before it."""
+    r = ranges.subquery()
+    q = (select(rv.c.id, rv.c.version, rv.c.content_hash, rv.c.added)
+         .join(r, rv.c.seq.between(r.c.first_seq, r.c.last_seq))
+         .where(rv.c.current.is_(True), _HAS_CONTENT))
+    if added_before is not None:
+        q = q.where(rv.c.added < added_before)
+    return conn.execute(q.order_by(rv.c.seq).limit(limit)).all()
+
+
+def own_created_before(conn: Connection, origin: str, record_type: str, created_before: str) -> list:
+    """Rows (id, version, content_hash, created) of `origin`'s current, unrevoked records of `record_type`
+    first created before `created_before`."""
+    return conn.execute(select(rv.c.id, rv.c.version, rv.c.content_hash, rv.c.created).where(
+        rv.c.origin == origin, rv.c.type == record_type, rv.c.current.is_(True), rv.c.revoked.is_(False),
+        rv.c.created < created_before).order_by(rv.c.seq)).all()
+
+
+def case_subjects(conn: Connection) -> set[str]:
+    """The ids every current, unrevoked case names in its `subject_refs` (cases of any origin)."""
+    out: set[str] = set()
+    for (body,) in conn.execute(select(rv.c.body).where(rv.c.type == "case", rv.c.current.is_(True),
+                                                        rv.c.revoked.is_(False))):
+        refs = orjson.loads(body).get("subject_refs")
+        if isinstance(refs, list):
+            out.update(r for r in refs if isinstance(r, str))
+    return out
 
 
 # --- the change feed a partner pulls, and the signing of our own versions at rest -----------------------

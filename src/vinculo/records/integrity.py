@@ -3,7 +3,7 @@
 A version is named when its content no longer matches its stored hash, when its stored hash differs
 from the one its audit event recorded, or when no audit event covers it. Bulk writes (imports, pages
 received from partners) are covered by one event holding the Merkle root of their versions; a version
-a partner later withdrew is deleted, and the event that deleted it lists its hash, so the root still
+a partner later withdrew, or whose retention ended, is deleted, and the event that deleted it lists its hash, so the root still
 recomputes. A range whose versions no longer hash to its root names that audit entry.
 """
 
@@ -20,7 +20,8 @@ from vinculo.records.model import version_document
 from vinculo.records.repository import stored_hashes
 
 _SINGLE = {"record.create", "record.version", "record.revoke"}
-_BULK = {"import", "receive"}
+_BULK = {"import", "receive", "retention.received"}
+_PURGES = {"retention.approve"}  # lists the [seq, hash] of the versions it deleted
 
 
 class _Range:
@@ -54,9 +55,12 @@ def _index(conn: Connection) -> tuple[dict, dict, dict]:
     purged: dict[int, str] = {}
     for e in stream(conn):
         action = e["action"]
-        if action not in _SINGLE and action not in _BULK:
+        if action not in _SINGLE and action not in _BULK and action not in _PURGES:
             continue
         d = json.loads(e["detail"])
+        if action in _PURGES:
+            purged.update({seq: h for seq, h in d.get("purged", [])})
+            continue
         if action in _BULK:
             if d.get("first_seq"):
                 ranges[d["first_seq"]] = _Range(e["idx"], action, d["first_seq"], d["last_seq"], d["root"])

@@ -12,7 +12,7 @@ from vinculo.records.facets import document_values
 from vinculo.records.model import Record, format_ts, parse_ts, utcnow
 from vinculo.sharing.markings import Markings
 from vinculo.store.tables import record_versions as rv
-from vinculo.store.upsert import placeholders
+from vinculo.store.upsert import insert_many, placeholders
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,7 @@ _COLUMNS = ("seq", "id", "version", "type", "origin", "created", "modified", "re
 
 def insert_tuples(conn: Connection, rows: list[tuple]) -> None:
     """Bulk insert rows given as tuples in `_COLUMNS` order (the import hot path: no per-row dicts)."""
-    if rows:
-        sql = f"INSERT INTO record_versions ({', '.join(_COLUMNS)}) VALUES ({placeholders(conn, len(_COLUMNS))})"
-        conn.exec_driver_sql(sql, rows)
+    insert_many(conn, "record_versions", _COLUMNS, rows)
 
 
 def retire(conn: Connection, record_id: str) -> None:

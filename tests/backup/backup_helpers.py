@@ -1,0 +1,81 @@
+"""Real nodes for the backup tests: served on a port of our choosing, partnered over real HTTP, and PostgreSQL
+databases made (and dropped) for a restore."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+
+import httpx
+import sqlalchemy as sa
+import uvicorn
+from conftest import PG_URL
+from servers import free_port
+
+from vinculo.api.app import create_app
+
+
+@contextmanager
+def serving_on(node, port: int | None = None):
+    """Like servers.serving, on `port` (a restored node takes over the address its partners know)."""
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(node), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            httpx.get(base + "/api/v1/node", timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+class Scratch:
+    """New PostgreSQL databases for restores (pg_restore keeps the schema's name, so a restore of a node
+    whose schema lives in the test database goes into a database of its own); dropped afterwards."""
+
+    def __init__(self):
+        self.names: list[str] = []
+
+    def database(self, schema: str | None = None) -> str:
+        name = "vinculo_restore_" + uuid.uuid4().hex[:10]
+        engine = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text(f"CREATE DATABASE {name}"))
+        engine.dispose()
+        self.names.append(name)
+        url = sa.engine.make_url(PG_URL).set(database=name)
+        text = url.render_as_string(hide_password=False)
+        return f"{text}?options=-csearch_path%3D{schema}" if schema else text
+
+    def drop(self) -> None:
+        engine = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            for name in self.names:
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        engine.dispose()
+
+
+def schema_of(url: str) -> str:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
+    engine.dispose()
+    return schema
+
+
+def tables_in(url: str, schema: str) -> list[str]:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        names = sorted(sa.inspect(conn).get_table_names(schema=schema)) \
+            if sa.inspect(conn).has_schema(schema) else []
+    engine.dispose()
+    return names
