@@ -56,6 +56,12 @@ def retired(conn: Connection, node_id: str | None = None) -> Retired:
     return {k: tuple(v) for k, v in out.items()}
 
 
+def by_node(conn: Connection) -> dict[str, list[tuple[bytes, dt.datetime]]]:
+    """Every node's retired keys as (raw key, retired at), for checks that take plain values
+    (`records.signatures`, `audit.verify`)."""
+    return {node_id: [(k.raw, k.valid_to) for k in olds] for node_id, olds in retired(conn).items()}
+
+
 def key_for(keys: dict[str, bytes], older: Retired, signer: str, modified: str) -> bytes | None:
     """The key to verify `signer`'s version made at `modified` with first: the earliest retired key that
     covers that time, else the key in force (None: no key is pinned for `signer`)."""
