@@ -12,7 +12,7 @@ from vinculo.accounts.model import Actor
 from vinculo.api.deps import current_actor, get_node
 from vinculo.api.partner_auth import partner_of_request
 from vinculo.api.problems import problem
-from vinculo.federation import overview, receipts, sync
+from vinculo.federation import overview, receipts, rotation, sync
 from vinculo.federation.agreements import WithdrawalsUnconfirmed, update_agreement
 from vinculo.federation.preview import preview_agreement
 from vinculo.node.context import Node
@@ -53,6 +53,14 @@ async def post_receipts(request: Request, node: Node = Depends(get_node)) -> dic
     partner = await run_in_threadpool(partner_of_request, request, node)
     items = receipts.parse_receipts(await _body_at_most(request, receipts.MAX_BODY))
     return {"recorded": await run_in_threadpool(receipts.record_receipts, node, partner, items)}
+
+
+@router.get("/federation/keys")
+def partner_keys(request: Request, node: Node = Depends(get_node)) -> dict:
+    """This node's key in force and the rotation statements that led to it, each signed by the key it
+    retired and the key it brought in (for partners: their credential)."""
+    partner_of_request(request, node)
+    return rotation.served(node)
 
 
 @router.get("/partners")

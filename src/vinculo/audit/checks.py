@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vinculo.audit.verify import verify_log
+from vinculo.node import key_periods
 from vinculo.node.context import Node
+from vinculo.node.keys import public_from_hex
 from vinculo.records.integrity import check_records
 
 
@@ -20,7 +22,9 @@ class Verification:
 
 def verify_node(node: Node) -> Verification:
     with node.engine.connect() as conn:
-        log = verify_log(conn, node.id, node.key.public_key())
+        older = key_periods.retired(conn, node.id).get(node.id, ())  # keys this node rotated away from
+        log = verify_log(conn, node.id, node.key.public_key(),
+                         [(public_from_hex(k.public_key), k.valid_to) for k in older])
         if not log.ok:
             return Verification(False, log.entries, "", 0, log.problem)
         checked, problem = check_records(conn)

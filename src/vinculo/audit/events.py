@@ -32,6 +32,13 @@ ACTION_NOTES: dict[str, str] = {
     "release": "records were sent to a partner (ids, versions)", "egress.refused": "the egress guard refused an object",
     "receive": "a page from a partner was stored (ids, rejections)", "receipts": "a partner's receipts were recorded",
     "receipts.sent": "receipts were sent to a partner", "sync.failed": "a pull from a partner failed (why)",
+    # keys: this node's rotations, partners' rotations followed or refused, operators' repins
+    "node.key_rotated": "this node moved to a new signing key (a statement signed by the old and the new)",
+    "partner.key_rotated": "a partner's rotation statement was verified and its new key pinned",
+    "partner.key_history": "a partner's earlier keys were learned from statements its pinned key signed",
+    "partner.key_refused": "a partner served a key its statements do not lead to from the pinned one (why)",
+    "partner.repin": "an operator pinned a partner's new key (fingerprint checked; compromise time, suspects)",
+    "partner.repin_refused": "a repin was refused: the fingerprint given does not match the key",
     # retention (what is purged is named by record id and content hash, never by its content)
     "retention.rule": "an own retention rule was set or removed", "retention.review": "own records listed for review",
     "retention.approve": "a supervisor approved purging own records (ids, hashes)",

@@ -7,7 +7,9 @@ leaf hash, or (if the stored hash was changed too) the first signed tree head co
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, select
@@ -33,7 +35,15 @@ def _heads(conn: Connection) -> dict[int, TreeHead]:
     return {r.size: TreeHead(r.size, bytes.fromhex(r.root), parse_ts(r.ts), bytes.fromhex(r.signature)) for r in rows}
 
 
-def verify_log(conn: Connection, node_id: str, public_key: Ed25519PublicKey) -> LogCheck:
+def _key_at(when: datetime, current: Ed25519PublicKey,
+            retired: Sequence[tuple[Ed25519PublicKey, datetime]]) -> Ed25519PublicKey:
+    return next((key for key, until in retired if when < until), current)
+
+
+def verify_log(conn: Connection, node_id: str, public_key: Ed25519PublicKey,
+               retired: Sequence[tuple[Ed25519PublicKey, datetime]] = ()) -> LogCheck:
+    """`retired`: the node's earlier keys, oldest first, each with the time it was retired: a tree head
+    made before that time (and after the one before it was retired) must carry that key's signature."""
     heads = _heads(conn)
     frontier = CompactRange()
     last_good = 0
@@ -51,7 +61,7 @@ def verify_log(conn: Connection, node_id: str, public_key: Ed25519PublicKey) -> 
         frontier.append(leaf)
         head = heads.get(frontier.size)
         if head is not None:
-            if not verify_tree_head(public_key, node_id, head):
+            if not verify_tree_head(_key_at(head.timestamp, public_key, retired), node_id, head):
                 return LogCheck(False, frontier.size, "", f"tree head at size {head.size}: bad signature")
             if head.root != frontier.root():
                 return LogCheck(False, frontier.size, "", f"entry {last_good}..{frontier.size - 1}: changed; "

@@ -1,15 +1,54 @@
-"""`vinculo init` and `vinculo serve`."""
+"""`vinculo init`, `vinculo serve` and `vinculo node ...` (the node's own key)."""
 
 from __future__ import annotations
 
 import typer
 
-from vinculo.cli.common import errors, fail, home, node
+from vinculo.cli.common import emit_json, errors, fail, home, node
 from vinculo.node.keys import fingerprint
 from vinculo.node.service import NodeExists, init_node
 
+node_app = typer.Typer(no_args_is_help=True, help="This node's own signing key.")
+
+
+@node_app.command("rotate-key")
+def rotate_key() -> None:
+    """Move this node to a new Ed25519 key; partners follow on their next pull (stop `vinculo serve` first)."""
+    from vinculo.node.key_rotation import RotationError
+    from vinculo.node.key_rotation import rotate_key as rotate
+
+    n = node()
+    with errors():
+        try:
+            done = rotate(n)
+        except RotationError as exc:
+            fail(str(exc))
+    typer.echo(f"node {n.id} now signs with key {done.new_key}")
+    typer.echo(f"new fingerprint: {done.new_fingerprint}")
+    typer.echo(f"old fingerprint: {done.old_fingerprint} (retired {done.time}; what it signed before still verifies)")
+    typer.echo("partners pin the new key on their next pull; tell their operators the new fingerprint out of band")
+
+
+@node_app.command("keys")
+def keys_(as_json: bool = typer.Option(False, "--json")) -> None:
+    """This node's key in force and the keys it retired, with their periods."""
+    from vinculo.node.key_periods import history
+
+    n = node()
+    with n.engine.connect() as conn:
+        rows = history(conn, n.id)
+    if as_json:
+        emit_json({"public_key": n.public_key_hex, "fingerprint": fingerprint(n.public_key_hex), "history": rows})
+        return
+    typer.echo(f"in force: {fingerprint(n.public_key_hex)}")
+    for r in rows:
+        if r["valid_to"]:
+            typer.echo(f"retired:  {r['fingerprint']}  {r['valid_from'] or 'first key'} .. {r['valid_to']}")
+
 
 def register(app: typer.Typer) -> None:
+    app.add_typer(node_app, name="node")
+
     @app.command()
     def init(node_id: str = typer.Option(..., "--node-id", help="Short id, e.g. us-dea or mx-fgr."),
              name: str = typer.Option(..., "--name", help="The agency's name."),
@@ -38,9 +77,11 @@ def register(app: typer.Typer) -> None:
         from vinculo.api.app import create_app
         from vinculo.federation.at_rest import SigningLoop
         from vinculo.federation.scheduler import SyncLoop
+        from vinculo.node.key_rotation import hold_key
         from vinculo.retention.job import RetentionLoop
 
         n = node()
+        hold_key(n.home)  # until this process exits: `vinculo node rotate-key` is refused meanwhile
         loop = SyncLoop(n, sync_interval) if sync_interval > 0 else None
         if loop:
             loop.start()

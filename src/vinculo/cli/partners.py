@@ -69,6 +69,58 @@ def list_(as_json: bool = typer.Option(False, "--json")) -> None:
                    f"agreement {'v' + str(a.version) if a else 'none':<5} last sync {s.get('last_run') or 'never'}")
 
 
+@partner_app.command("repin")
+def repin(partner: str,
+          key: str = typer.Option(..., "--key", help="Its new Ed25519 public key: 64 hex characters or a file."),
+          fp: str = typer.Option(..., "--fingerprint", help="The new key's fingerprint as its operator read it "
+                                                            "to you out of band (SHA256:...)."),
+          compromised_since: str = typer.Option(None, "--compromised-since",
+                                                help="When its old key was stolen (ISO 8601 with zone): what "
+                                                     "that key signed from then on is rejected."),
+          as_json: bool = typer.Option(False, "--json")) -> None:
+    """Pin a new key for `partner` without a rotation statement (its old key is lost or compromised)."""
+    from vinculo.federation import rotation
+
+    with errors():
+        done = rotation.repin(node(), partner, key, fp, compromised_since, by="cli")
+    if as_json:
+        emit_json(done.__dict__)
+        return
+    typer.echo(f"partner {partner}: pinned {fingerprint(done.new_key)}; old key {fingerprint(done.old_key)} "
+               + (f"compromised since {done.retired_at}" if done.compromised else f"retired {done.retired_at}"))
+    if done.compromised:
+        typer.echo(f"{len(done.suspects)} held versions from {partner} were made since then and signed by the "
+                   "compromised key" + (" (purge them):" if done.suspects else ""))
+        for s in done.suspects:
+            typer.echo(f"  {s['id']}  v{s['version']}  made {s['modified']}")
+
+
+@partner_app.command("keys")
+def keys(partner: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """The key pinned for `partner`, the keys it retired (rotation or repin) with their periods, and the
+    versions held from it that a compromised key signed after its compromise time (to purge)."""
+    from vinculo.federation.rotation import suspects as held_suspects
+    from vinculo.node.key_periods import history
+
+    n = node()
+    with errors():
+        row = fed_partners.partner_row(n, partner)
+    with n.engine.connect() as conn:
+        rows = history(conn, partner)
+    suspects = held_suspects(n, partner)
+    if as_json:
+        emit_json({"public_key": row.public_key, "fingerprint": fingerprint(row.public_key), "history": rows,
+                   "suspects": suspects})
+        return
+    typer.echo(f"pinned:  {fingerprint(row.public_key)}")
+    for r in rows:
+        if r["valid_to"]:
+            what = "compromised since" if r["compromised"] else "retired"
+            typer.echo(f"{'old:':<8} {r['fingerprint']}  {what} {r['valid_to']}  (came in: {r['valid_from'] or 'first'})")
+    for s in suspects:
+        typer.echo(f"suspect: {s['id']}  v{s['version']}  made {s['modified']}, signed by a compromised key")
+
+
 @partner_app.command("receipts")
 def receipts(partner: str, status: str = typer.Option(None, "--status", help="stored, withdrawn or purged"),
              limit: int = typer.Option(50, "--limit"), as_json: bool = typer.Option(False, "--json")) -> None:

@@ -111,6 +111,11 @@ class TaxiiClient:
             raise TaxiiClientError(f"{url}: not a JSON object")
         return body
 
+    def get_json(self, url: str) -> dict:
+        """A JSON object from any URL of the server (e.g. a Vinculo node's key statements), within the
+        same limits as a page."""
+        return self._json(url)
+
     def discover(self) -> dict:
         return self._json(self.discovery_url)
 

@@ -21,6 +21,7 @@ from vinculo.federation.limits import PullLimits, pull_limits
 from vinculo.federation.signing import raw_public, verify_many
 from vinculo.federation.stix_map import StixMappingError, from_stix
 from vinculo.jsontext import json_text
+from vinculo.node import key_periods
 from vinculo.node.context import Node
 from vinculo.node.keys import public_from_hex
 from vinculo.records import holding
@@ -74,7 +75,8 @@ def _keys(conn) -> dict[str, bytes]:
             for r in conn.execute(select(partners.c.node_id, partners.c.public_key).where(partners.c.disabled.is_(False)))}
 
 
-def _check(obj: dict, partner: str, keys: dict, relay: frozenset[str]) -> tuple[dict, str, bool, bytes, bytes, str]:
+def _check(obj: dict, partner: str, keys: dict, relay: frozenset[str],
+           older: key_periods.Retired) -> tuple[dict, str, bool, bytes, bytes, str]:
     """Everything but the signature itself (checked for the whole page at once by verify_many)."""
     if not isinstance(obj, dict):
         raise Rejected("not a STIX object")
@@ -119,7 +121,7 @@ def _check(obj: dict, partner: str, keys: dict, relay: frozenset[str]) -> tuple[
                            f"{origin} is not agreed")
     if signer != expected_signer:
         raise Rejected(f"{rid}: signed by {signer or 'nobody'}, expected {expected_signer}")
-    key = keys.get(expected_signer)
+    key = key_periods.key_for(keys, older, expected_signer, doc["modified"])
     if key is None:
         raise Rejected(f"{rid}: no pinned key for {expected_signer}")
     return doc, signature, tombstone, canonical_json(doc), key, expected_signer
@@ -167,7 +169,7 @@ class CheckedPage:
     """A page checked in every way but its signatures, against the trust it was checked with."""
 
     objects: list
-    trust: tuple[dict[str, bytes], frozenset[str]]  # pinned keys, origins this partner may relay
+    trust: tuple[dict[str, bytes], frozenset[str], key_periods.Retired]  # pinned keys, relayed origins, retired keys
     candidates: list = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     rows: list[tuple[bytes, tuple] | None] | None = None  # `_prepared` for every candidate, once `prepare` ran
@@ -204,12 +206,12 @@ class CheckedPage:
                      for i, (doc, sig, _t, data, _key, _s) in enumerate(self.candidates)]
 
 
-def _trust(conn, partner: str) -> tuple[dict[str, bytes], frozenset[str]]:
+def _trust(conn, partner: str) -> tuple[dict[str, bytes], frozenset[str], key_periods.Retired]:
     mine = sharing.current_agreement(conn, partner)
-    return _keys(conn), frozenset(mine.relay_origins) if mine else frozenset()
+    return _keys(conn), frozenset(mine.relay_origins) if mine else frozenset(), key_periods.retired(conn)
 
 
-def _checked(objects: list, partner: str, trust: tuple[dict[str, bytes], frozenset[str]],
+def _checked(objects: list, partner: str, trust: tuple[dict[str, bytes], frozenset[str], key_periods.Retired],
              limits: PullLimits) -> CheckedPage:
     """Each object on its own: one that fails any check, or that a check cannot even read (an integer
     past 2^53, a nesting too deep to canonicalise...), is rejected and the rest of the page goes on."""
@@ -252,6 +254,7 @@ def store_page(node: Node, partner: str, page: CheckedPage, verdicts: list[bool]
         if trust != page.trust:
             page = _checked(page.objects, partner, trust, page.limits)
             verdicts = verify_many(page.items())
+        verdicts, why = key_periods.second_look(page.candidates, verdicts, trust[0], trust[2])  # rotated keys
         bad_bodies = page.check_bodies()
         prepared = page.rows
         staged: list[tuple[bytes, tuple]] = []
@@ -267,8 +270,8 @@ def store_page(node: Node, partner: str, page: CheckedPage, verdicts: list[bool]
             elif ok:
                 checked.append((doc, sig, tombstone, data, i))
             else:
-                reject(result, doc["id"], f"{doc['id']}: signature does not verify against {signer}'s pinned key",
-                       limits)
+                reject(result, doc["id"], why.get(i) or f"{doc['id']}: signature does not verify against "
+                       f"{signer}'s pinned key", limits)
         held = repo.current_many(conn, [doc["id"] for doc, _, _, _, _ in checked])
         for doc, signature, tombstone, data, i in checked:
             if doc["id"] in in_page:  # the feed serves current versions only; a repeat is a replay

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from vinculo.audit.events import AuditEvent
 from vinculo.collector import fewer_collections
-from vinculo.federation import inbox
+from vinculo.federation import inbox, rotation
 from vinculo.federation.client import Envelope, TaxiiClient, TaxiiClientError
 from vinculo.federation.limits import LimitsError, PullLimits, pull_limits
 from vinculo.federation.partners import partner_row, pull_credential
@@ -176,6 +176,7 @@ def _pull(node: Node, partner: str, page_size: int, max_pages: int | None, limit
     page_size = max(1, min(page_size, limits.max_page_objects))
     with TaxiiClient(row.url.rstrip("/") + "/taxii2/", token=pull_credential(node, partner), limits=limits) as client:
         client.deadline = time.monotonic() + limits.deadline
+        rotation.follow(node, partner, row.url, client)  # a key it rotated to, pinned before its pages are checked
         receipts = _Receipts(node, partner, row.url, client.http)
         try:
             report.cursor = _pull_all(node, partner, row.url, client, page_size, max_pages, report, receipts)

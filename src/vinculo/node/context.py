@@ -62,6 +62,8 @@ def open_node(home: Home) -> Node:
         row = conn.execute(select(node_table).where(node_table.c.id == info["id"])).one_or_none()
     if row is None:
         raise NodeNotFound(f"database {home.db_url} holds no node {info['id']!r}")
+    if row.public_key != keys.public_hex(key):  # a rotation that committed but did not finish moving files
+        key = keys.settle_pending(home.key_file, home.pending_key_file, row.public_key) or key
     if row.public_key != keys.public_hex(key):
         raise NodeNotFound(f"{home.key_file} does not match the public key stored for node {row.id}")
     return Node(row.id, row.name, row.country, key, engine, home)

@@ -31,6 +31,11 @@ class Home:
         return self.path / "node_key.pem"
 
     @property
+    def pending_key_file(self) -> Path:
+        """A new key while a rotation commits (`node.key_rotation`); moved over `key_file` once it has."""
+        return self.path / "node_key.pem.new"
+
+    @property
     def node_file(self) -> Path:
         return self.path / "node.json"
 

@@ -51,3 +51,16 @@ def fingerprint(public_key_hex: str) -> str:
     """SHA-256 of the raw public key, as `SHA256:` and colon-separated hex groups."""
     digest = hashlib.sha256(bytes.fromhex(public_key_hex)).hexdigest()
     return "SHA256:" + ":".join(digest[i : i + 4] for i in range(0, 32, 4))
+
+
+def settle_pending(key_file: Path, pending: Path, stored_public: str) -> Ed25519PrivateKey | None:
+    """The key a rotation left in `pending` if the database already holds it as the node's key (the
+    rotation committed, then stopped before moving the file over `key_file`): moved into place now, and
+    returned. None if there is no such file or it is not the stored key (a rotation that never committed)."""
+    if not pending.exists():
+        return None
+    key = load_private_key(pending)
+    if public_hex(key) != stored_public:
+        return None
+    os.replace(pending, key_file)
+    return key

@@ -26,10 +26,11 @@ from sqlalchemy import select, text
 
 from vinculo.audit.events import AuditEvent
 from vinculo.audit.verify import verify_log
-from vinculo.node import pg_tools
+from vinculo.node import key_periods, pg_tools
 from vinculo.node.backup import FORMAT, HOME_PART, PG_PART, SQLITE_PART, VERSION
 from vinculo.node.context import Node, NodeNotFound, open_node
 from vinculo.node.home import SQLITE_COMPANIONS, Home, private_dir, resolve
+from vinculo.node.keys import public_from_hex
 from vinculo.node.sealed import SealedReader, SealError, load_key
 from vinculo.records.integrity import check_records
 from vinculo.records.signatures import check_signatures
@@ -229,7 +230,9 @@ def _place_pg(staging: Path, manifest: dict, target: Home, written: _Written) ->
 def _verify(node: Node, manifest: dict) -> tuple[int, int, int, int]:
     """(audit entries, record versions, signatures checked, own versions not signed yet)."""
     with node.engine.connect() as conn:
-        log = verify_log(conn, node.id, node.key.public_key())
+        older = key_periods.by_node(conn)  # keys rotated away from: what they signed before still verifies
+        log = verify_log(conn, node.id, node.key.public_key(),
+                         [(public_from_hex(raw.hex()), until) for raw, until in older.get(node.id, ())])
         if not log.ok:
             raise RestoreError(f"audit log: {log.problem}")
         audit = manifest.get("audit", {})
@@ -242,7 +245,7 @@ def _verify(node: Node, manifest: dict) -> tuple[int, int, int, int]:
         keys = {r.node_id: bytes.fromhex(r.public_key)
                 for r in conn.execute(select(partners.c.node_id, partners.c.public_key))}
         keys[node.id] = bytes.fromhex(node.public_key_hex)
-        sigs = check_signatures(conn, node.id, keys)
+        sigs = check_signatures(conn, node.id, keys, older)
         if sigs.problem:
             raise RestoreError(f"record signatures: {sigs.problem}")
     return log.entries, checked, sigs.checked, sigs.unsigned_own

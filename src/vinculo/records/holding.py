@@ -6,13 +6,14 @@ Records owns `record_versions`; federation reaches it through here (and `reposit
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import orjson
 from sqlalchemy import Connection, Select, and_, bindparam, delete, func, or_, select, update
 
 from vinculo.records.model import Record, parse_ts
-from vinculo.records.repository import parse_markings
+from vinculo.records.repository import from_row, parse_markings
 from vinculo.store.tables import record_versions as rv
 
 TABLE = rv.name
@@ -45,6 +46,18 @@ def drop_content(conn: Connection, record_id: str) -> list[list]:
         select(rv.c.seq, rv.c.content_hash).where(rv.c.id == record_id))]
     conn.execute(delete(rv).where(rv.c.id == record_id))
     return gone
+
+
+def made_since(conn: Connection, origin: str, since: dt.datetime) -> list[Record]:
+    """Every version held from `origin` made (`modified`) at or after `since` that still has its content (a
+    withdrawn one has none), in the order stored: what a key compromised since then may have signed."""
+    content = ~and_(rv.c.revoked, rv.c.body == "{}")
+    rows = conn.execute(select(rv.c.seq, rv.c.modified).where(rv.c.origin == origin, content)).all()
+    seqs = [seq for seq, modified in rows if parse_ts(modified) >= since]  # compared as times, not as text
+    out: list[Record] = []
+    for i in range(0, len(seqs), 900):
+        out += [from_row(r) for r in conn.execute(select(rv).where(rv.c.seq.in_(seqs[i : i + 900])))]
+    return sorted(out, key=lambda r: r.seq or 0)
 
 
 # --- retention: what is due, read without content ---------------------------------------------------

@@ -8,6 +8,7 @@ it, not by its origin, and holds no content: it is skipped, as `federation.prove
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -15,9 +16,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from vinculo.canonical import canonical_json
-from vinculo.records.model import document_bytes, version_document
+from vinculo.records.model import document_bytes, parse_ts, version_document
 from vinculo.records.repository import parse_markings
-from vinculo.sodium import ed25519_verify_batch
+from vinculo.sodium import ed25519_verify_batch, ed25519_verify_hex
 from vinculo.store.tables import record_versions as rv
 
 BATCH = 5_000
@@ -38,8 +39,12 @@ def _bytes(r) -> bytes:
                                            parse_markings(r.markings).to_json(), json.loads(r.body)))
 
 
-def check_signatures(conn: Connection, own: str, keys: dict[str, bytes]) -> SignatureCheck:
-    """`keys`: raw Ed25519 public keys by node id (this node's and every pinned partner's)."""
+def check_signatures(conn: Connection, own: str, keys: dict[str, bytes],
+                     older: dict[str, list[tuple[bytes, dt.datetime]]] | None = None) -> SignatureCheck:
+    """`keys`: raw Ed25519 public keys by node id (this node's and every pinned partner's). `older`: the
+    keys a node retired, each with the time it was retired (`node.key_periods`): a version made before
+    then may carry that key's signature instead."""
+    older = older or {}
     checked = unsigned = 0
     after = 0
     columns = (rv.c.seq, rv.c.id, rv.c.type, rv.c.origin, rv.c.version, rv.c.created, rv.c.modified,
@@ -63,8 +68,10 @@ def check_signatures(conn: Connection, own: str, keys: dict[str, bytes]) -> Sign
             if key is None:
                 return SignatureCheck(checked, unsigned, f"{name}: no key for its origin {r.origin}")
             items.append((key, _bytes(r), r.signature))
-            which.append(name + f": signature does not verify against {r.origin}'s key")
-        for ok, problem in zip(ed25519_verify_batch(items), which, strict=True):
+            which.append((name + f": signature does not verify against {r.origin}'s key", r.origin, r.modified))
+        for ok, (key, data, signature), (problem, origin, modified) in zip(ed25519_verify_batch(items), items, which,
+                                                                            strict=True):
             checked += 1
-            if not ok:
+            if not ok and not any(parse_ts(modified) < until and ed25519_verify_hex(retired, data, signature)
+                                  for retired, until in older.get(origin, ())):
                 return SignatureCheck(checked, unsigned, problem)

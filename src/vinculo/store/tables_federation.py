@@ -72,3 +72,22 @@ received_pages = Table(
     Column("first_seq", BigInteger, primary_key=True, autoincrement=False),
     Column("last_seq", BigInteger, nullable=False),
 )
+
+# The keys a node signed with, this node's own and each partner's, with the period each was in force: a
+# version signed by a retired key verifies only if it was made (`modified`) inside that key's period.
+# The key in force is still `node.public_key` / `partners.public_key`; a row is written for it when it
+# replaces another (rotation statement or operator repin), and for the key it replaced.
+key_periods = Table(
+    "key_periods",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("node_id", String(64), nullable=False),  # this node or a partner
+    Column("public_key", String(64), nullable=False),
+    Column("valid_from", TS, nullable=True),  # None: since the node began
+    Column("valid_to", TS, nullable=True),  # None: in force
+    Column("compromised", Boolean, nullable=False, default=False),  # valid_to is the compromise time
+    Column("source", String(16), nullable=False),  # first | rotation | repin
+    Column("statement", Text, nullable=True),  # the signed rotation statement that brought this key in
+    Column("recorded", TS, nullable=False),
+    Index("ix_key_periods_node", "node_id", "public_key"),
+)
