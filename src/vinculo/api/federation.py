@@ -12,8 +12,10 @@ from vinculo.accounts.model import Actor
 from vinculo.api.deps import current_actor, get_node
 from vinculo.api.partner_auth import partner_of_request
 from vinculo.api.problems import problem
-from vinculo.federation import overview, receipts, sync
+from vinculo.federation import gossip, overview, receipts, sync
 from vinculo.federation.agreements import WithdrawalsUnconfirmed, update_agreement
+from vinculo.federation.heads import MAX_BODY as HEAD_BODY
+from vinculo.federation.heads import MAX_SIZE
 from vinculo.federation.preview import preview_agreement
 from vinculo.node.context import Node
 from vinculo.records.service import Forbidden
@@ -53,6 +55,31 @@ async def post_receipts(request: Request, node: Node = Depends(get_node)) -> dic
     partner = await run_in_threadpool(partner_of_request, request, node)
     items = receipts.parse_receipts(await _body_at_most(request, receipts.MAX_BODY))
     return {"recorded": await run_in_threadpool(receipts.record_receipts, node, partner, items)}
+
+
+@router.get("/federation/tree-head")
+def tree_head(request: Request, node: Node = Depends(get_node)) -> dict:
+    """Our latest signed audit tree head (`head`), and the size of the caller's we hold (`yours`)."""
+    return gossip.serve_head(node, partner_of_request(request, node))
+
+
+@router.get("/federation/consistency")
+def consistency(request: Request, first: int = Query(..., ge=1, le=MAX_SIZE),
+                second: int = Query(..., ge=1, le=MAX_SIZE), node: Node = Depends(get_node)) -> dict:
+    """The RFC 6962 consistency proof of our audit log from size `first` to size `second` (hashes only)."""
+    partner_of_request(request, node)
+    return gossip.serve_proof(node, first, second)
+
+
+@router.post("/federation/tree-head", response_model=None)
+async def post_tree_head(request: Request, node: Node = Depends(get_node)) -> dict | JSONResponse:
+    """The caller's latest signed head with the proof from the one of its we hold (`first`, `proof`)."""
+    partner = await run_in_threadpool(partner_of_request, request, node)
+    raw = await _body_at_most(request, HEAD_BODY)
+    try:
+        return await run_in_threadpool(gossip.receive_head, node, partner, raw)
+    except gossip.HeadConflict as exc:
+        return problem(409, str(exc), request)
 
 
 @router.get("/partners")

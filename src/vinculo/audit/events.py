@@ -29,6 +29,7 @@ ACTION_NOTES: dict[str, str] = {
     "release": "records were sent to a partner (ids, versions)", "egress.refused": "the egress guard refused an object",
     "receive": "a page from a partner was stored (ids, rejections)", "receipts": "a partner's receipts were recorded",
     "receipts.sent": "receipts were sent to a partner", "sync.failed": "a pull from a partner failed (why)",
+    "treehead.conflict": "a partner's signed audit tree head failed its checks (why; both heads kept)",
     # private set intersection
     "psi.start": "a private matching run was started", "psi.declare": "a partner declared its set sizes",
     "psi.approve": "a supervisor approved a matching run", "psi.answer": "this node answered a run's stage",
