@@ -6,14 +6,15 @@ import random
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from vinculo.audit import merkle as mk
+from vinculo.audit import proofs
 from vinculo.audit.events import AuditEvent
 from vinculo.audit.proofs import ProofError, consistency_from_log, latest_head
 from vinculo.audit.treehead import sign_tree_head
 from vinculo.federation.heads import MAX_PROOF, HeadError, check_head, head_json, parse_head, parse_proof
-from vinculo.store.tables import audit_log
+from vinculo.store.tables import audit_log, audit_subtrees
 
 N = 64
 LEAVES = [mk.leaf_hash(b"gossip-%d" % i) for i in range(N)]
@@ -61,19 +62,42 @@ def _grow(node, count: int) -> None:
         uow.commit()
 
 
+def _stored_leaves(node) -> list[bytes]:
+    with node.engine.connect() as conn:
+        return [bytes.fromhex(h) for h in conn.execute(select(audit_log.c.leaf_hash).order_by(audit_log.c.idx))
+                .scalars()]
+
+
 def test_a_proof_from_the_stored_log_matches_the_tree_and_bad_sizes_are_refused(node):
     for _ in range(5):
         _grow(node, 7)
+    leaves = _stored_leaves(node)
     with node.engine.connect() as conn:
-        leaves = [bytes.fromhex(h) for h in conn.execute(select(audit_log.c.leaf_hash).order_by(audit_log.c.idx))
-                  .scalars()]
         size = latest_head(conn).size
-        assert size == len(leaves)
-        for m in range(1, size + 1):
-            assert consistency_from_log(conn, m, size) == mk.consistency_proof(leaves, m), m
-        for first, second in ((0, size), (2, 1), (1, size + 1), (1, 2**62)):
-            with pytest.raises(ProofError):
-                consistency_from_log(conn, first, second)
+    assert size == len(leaves)
+    for m in range(1, size + 1):
+        assert consistency_from_log(node.engine, m, size) == mk.consistency_proof(leaves, m), m
+    for first, second in ((0, size), (2, 1), (1, size + 1), (1, 2**62)):
+        with pytest.raises(ProofError):
+            consistency_from_log(node.engine, first, second)
+
+
+def test_cached_chunk_roots_give_the_same_proofs_for_every_pair_of_sizes(node, monkeypatch):
+    monkeypatch.setattr(proofs, "CHUNK", 4)  # so that a small log has many chunks
+    _grow(node, 36)
+    leaves = _stored_leaves(node)
+    n = len(leaves)
+    for new in range(1, n + 1):
+        for old in sorted({1, 2, 3, 4, 5, new // 2, new // 2 + 1, new - 4, new - 1, new} & set(range(1, new + 1))):
+            assert consistency_from_log(node.engine, old, new) == mk.consistency_proof(leaves[:new], old), (old, new)
+    with node.engine.connect() as conn:
+        cached = conn.execute(select(audit_subtrees).order_by(audit_subtrees.c.start)).all()
+    assert [r.start for r in cached] == list(range(0, n - n % 4, 4))  # every complete chunk, none other
+    assert all(bytes.fromhex(r.root) == mk.root(leaves[r.start:r.start + 4]) for r in cached)
+    with node.engine.begin() as conn:  # a forged cache makes proofs that fail, never ones that pass
+        conn.execute(update(audit_subtrees).where(audit_subtrees.c.start == 0).values(root="00" * 32))
+    proof = consistency_from_log(node.engine, 9, n)
+    assert not mk.verify_consistency(9, n, mk.root(leaves[:9]), mk.root(leaves), proof)
 
 
 KEY = Ed25519PrivateKey.generate()

@@ -10,10 +10,10 @@ import sys
 
 import httpx
 import pytest
-from sqlalchemy import delete, func, select, update
-
 from conftest import SEIZURE, actor
 from fed_helpers import pair
+from sqlalchemy import delete, func, select, update
+
 from vinculo.audit.events import AuditEvent, entry_bytes
 from vinculo.audit.merkle import CompactRange, leaf_hash
 from vinculo.audit.treehead import sign_tree_head

@@ -90,14 +90,14 @@ def _check_theirs(node: Node, partner: str, base: str, client: TaxiiClient, thei
 def _send_ours(node: Node, base: str, client: TaxiiClient, yours: int | None, deadline: float) -> str:
     with node.engine.connect() as conn:
         mine = latest_head(conn)
-        if mine is None:
-            return "we have no tree head yet"
-        first, proof = yours, []
-        if yours is not None and yours < mine.size:
-            try:
-                proof = consistency_from_log(conn, yours, mine.size)
-            except ProofError:
-                proof = []  # the partner will say why it does not follow
+    if mine is None:
+        return "we have no tree head yet"
+    first, proof = yours, []
+    if yours is not None and yours < mine.size:
+        try:
+            proof = consistency_from_log(node.engine, yours, mine.size)
+        except ProofError:
+            proof = []  # the partner will say why it does not follow
     body = {"head": head_json(node.id, mine), "first": first, "proof": [h.hex() for h in proof]}
     try:
         _call(client.http, "POST", base + "tree-head", deadline, content=orjson.dumps(body))
@@ -150,11 +150,10 @@ def serve_head(node: Node, partner: str) -> dict:
 def serve_proof(node: Node, first: int, second: int) -> dict:
     """The consistency proof between two sizes of our log (HeadError, a 400, for sizes it never had)."""
     first, second = parse_size(first, "first", 1), parse_size(second, "second", 1)
-    with node.engine.connect() as conn:
-        try:
-            proof = consistency_from_log(conn, first, second)
-        except ProofError as exc:
-            raise HeadError(str(exc)) from None
+    try:
+        proof = consistency_from_log(node.engine, first, second)
+    except ProofError as exc:
+        raise HeadError(str(exc)) from None
     return {"first": first, "second": second, "proof": [h.hex() for h in proof]}
 
 

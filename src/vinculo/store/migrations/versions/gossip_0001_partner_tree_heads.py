@@ -1,4 +1,4 @@
-"""gossip: partners' signed audit tree heads, with consistency proofs and the evidence of conflicts
+"""gossip: partners' signed audit tree heads (with proofs and evidence), and a cache of the log's chunk roots
 
 Revision ID: gossip_0001
 Revises: federation_0002
@@ -30,8 +30,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_partner_tree_heads"),
     )
     op.create_index("ix_partner_tree_heads_partner_id", "partner_tree_heads", ["partner", "id"])
+    op.create_table(
+        "audit_subtrees",
+        sa.Column("start", sa.BigInteger(), primary_key=True, autoincrement=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("root", sa.String(64), nullable=False),
+        sa.PrimaryKeyConstraint("start", name="pk_audit_subtrees"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("audit_subtrees")
     op.drop_index("ix_partner_tree_heads_partner_id", table_name="partner_tree_heads")
     op.drop_table("partner_tree_heads")
