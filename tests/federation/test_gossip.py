@@ -74,7 +74,7 @@ def cut_log(node, size: int, rewrite_last: bool = False) -> None:
 def verify_cli(node) -> subprocess.CompletedProcess:
     env = os.environ | {"VINCULO_HOME": str(node.home.path), "VINCULO_DATABASE_URL": node.home.db_url}
     return subprocess.run([sys.executable, "-m", "vinculo.cli.main", "audit", "verify", "--partners"],
-                          capture_output=True, text=True, env=env, timeout=120)
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
 
 
 def status(node, partner):
@@ -143,6 +143,10 @@ def test_a_truncated_log_is_detected_by_the_partner_on_its_next_sync(nodes):
         assert out.returncode == 1 and "us-dea: FAILED: conflict kept as evidence" in out.stdout, out.stdout
 
         # when us pulls from mx, mx's log checks out, but the head us sends is refused and kept as well
+        assert len(conflicts(mx)) == 1
+        sync.pull(mx, us.id)  # the same bad head again: evidence held already, no new entry
+        assert len(conflicts(mx)) == 1 and status(mx, us.id)["conflicts"] == 1
+        grow(us, 2)
         back = sync.pull(us, mx.id)
         assert "mx-fgr's at size" in back.audit_heads and "ok" in back.audit_heads
         assert "REFUSED: HTTP 409" in back.audit_heads and "does not verify" in back.audit_heads

@@ -71,7 +71,16 @@ def consistency(request: Request, first: int = Query(..., ge=1, le=MAX_SIZE),
     return gossip.serve_proof(node, first, second)
 
 
-@router.post("/federation/tree-head", response_model=None)
+_HEAD = {"type": "object", "required": ["node", "size", "root", "timestamp", "signature"], "properties": {
+    "node": {"type": "string"}, "size": {"type": "integer", "minimum": 0}, "root": {"type": "string"},
+    "timestamp": {"type": "string"}, "signature": {"type": "string"}}}
+_TREE_HEAD_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["head", "first", "proof"], "properties": {
+        "head": _HEAD, "first": {"type": ["integer", "null"], "minimum": 1},
+        "proof": {"type": "array", "maxItems": 64, "items": {"type": "string"}}}}}}}}
+
+
+@router.post("/federation/tree-head", response_model=None, openapi_extra=_TREE_HEAD_BODY)
 async def post_tree_head(request: Request, node: Node = Depends(get_node)) -> dict | JSONResponse:
     """The caller's latest signed head with the proof from the one of its we hold (`first`, `proof`)."""
     partner = await run_in_threadpool(partner_of_request, request, node)

@@ -24,6 +24,8 @@ from vinculo.store.feed import lock_node_state
 from vinculo.store.tables import partners
 from vinculo.store.tables_federation import partner_tree_heads as heads
 
+MAX_EVIDENCE = 100  # bad heads kept per partner: a hostile one cannot fill the disk (or the log) with them
+
 
 class StaleProof(Exception):
     """The proof starts from a head that is no longer the last good one held (another exchange won)."""
@@ -74,16 +76,17 @@ def accept(node: Node, partner: str, new: TreeHead, proof_from: int | None, proo
                 conn.execute(insert(heads).values(**row))
             uow.commit()
             return Accepted(None, new.size)
-        seen = conn.execute(select(heads.c.id).where(
-            heads.c.partner == partner, heads.c.size == new.size, heads.c.root == new.root.hex(),
-            heads.c.signature == new.signature.hex(), heads.c.problem.is_not(None))).first()
-        if seen is None:  # the same bad head seen again is evidence held already
+        bad = (heads.c.partner == partner) & heads.c.problem.is_not(None)
+        seen = conn.execute(select(heads.c.id).where(bad, heads.c.size == new.size, heads.c.root == new.root.hex(),
+                                                     heads.c.signature == new.signature.hex())).first()
+        kept = conn.execute(select(func.count()).where(bad)).scalar_one()
+        if seen is None and kept < MAX_EVIDENCE:  # the same bad head again is evidence held already
             conn.execute(insert(heads).values(**row, problem=check.problem,
                                               conflicts_with=last[0] if last else None))
-        uow.audit(AuditEvent(f"node:{node.id}", "treehead.conflict", f"partner:{partner}", {
-            "problem": check.problem, "via": via, "new": head_json(partner, new),
-            "held": head_json(partner, before) if before is not None else None}))
-        uow.commit()
+            uow.audit(AuditEvent(f"node:{node.id}", "treehead.conflict", f"partner:{partner}", {
+                "problem": check.problem, "via": via, "new": head_json(partner, new),
+                "held": head_json(partner, before) if before is not None else None}))
+            uow.commit()
     return Accepted(check.problem, before.size if before is not None else None)
 
 
