@@ -4,6 +4,7 @@ insider with the node's key is detected by the partner (status, audit entry, evi
 --partners`); the endpoints refuse absurd sizes and bodies."""
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from conftest import SEIZURE, actor
 from fed_helpers import pair
 from sqlalchemy import delete, func, select, update
 
+from vinculo.accounts import service as accounts
 from vinculo.audit.events import AuditEvent, entry_bytes
 from vinculo.audit.merkle import CompactRange, leaf_hash
 from vinculo.audit.treehead import sign_tree_head
@@ -24,6 +26,7 @@ from vinculo.records.model import format_ts, utcnow
 from vinculo.store.tables import audit_log, node_state, tree_heads
 from vinculo.store.tables_federation import partner_tree_heads
 
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 TERMS = {"record_types": ["seizure"], "max_tlp": "amber", "start": "2020-01-01"}
 
 
@@ -155,14 +158,24 @@ def test_a_truncated_log_is_detected_by_the_partner_on_its_next_sync(nodes):
         assert "CONFLICT" in again.audit_heads
 
 
-def test_a_log_shrunk_below_the_head_held_is_detected(nodes):
+def test_a_log_shrunk_below_the_head_held_is_detected_and_shown_to_administrators(nodes):
     us, mx = nodes
-    with pair(us, mx, us_terms=TERMS, mx_terms=TERMS):
+    accounts.add_user(mx, "adm", "admin", "admin-password-1")
+    with pair(us, mx, us_terms=TERMS, mx_terms=TERMS) as (_us_url, mx_url, _, _):
         grow(us, 20)
         sync.pull(mx, us.id)
-        cut_log(us, held_rows(mx, us.id)[-1]["size"] - 10)
-        report = sync.pull(mx, us.id)
-        assert "the log shrank" in report.audit_heads
+        with httpx.Client(base_url=mx_url, follow_redirects=True) as web:
+            web.post("/login", data={"csrf_token": CSRF.search(web.get("/login").text).group(1), "username": "adm",
+                                     "password": "admin-password-1", "next": "/"})
+            assert "Cross-checked up to entry" in web.get(f"/partners/{us.id}").text
+            cut_log(us, held_rows(mx, us.id)[-1]["size"] - 10)
+            report = sync.pull(mx, us.id)
+            assert "the log shrank" in report.audit_heads
+            page = web.get(f"/partners/{us.id}").text
+            assert 'role="alert"' in page and "Conflict: the log shrank" in page
+            api = web.get(f"/api/v1/partners/{us.id}", headers={
+                "Authorization": f"Bearer {accounts.create_token(mx, 'adm', 'test')}"}).json()
+            assert api["audit_heads"]["problem"].startswith("the log shrank")
         assert verify_cli(mx).returncode == 1
 
 
