@@ -4,8 +4,8 @@ insider with the node's key is detected by the partner (status, audit entry, evi
 --partners`); the endpoints refuse absurd sizes and bodies."""
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 
