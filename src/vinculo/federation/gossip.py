@@ -18,6 +18,7 @@ import httpx
 import orjson
 
 from vinculo.audit.proofs import ProofError, consistency_from_log, latest_head
+from vinculo.audit.treehead import TreeHead
 from vinculo.federation.client import TaxiiClient
 from vinculo.federation.head_store import StaleProof, accept, held
 from vinculo.federation.heads import MAX_BODY, HeadError, head_json, parse_head, parse_proof, parse_size
@@ -65,7 +66,8 @@ def _exchange(node: Node, partner: str, base: str, client: TaxiiClient) -> str:
     return "audit heads: " + "; ".join(line)
 
 
-def _check_theirs(node: Node, partner: str, base: str, client: TaxiiClient, theirs, deadline: float) -> str:
+def _check_theirs(node: Node, partner: str, base: str, client: TaxiiClient, theirs: TreeHead | None,
+                  deadline: float) -> str:
     if theirs is None:
         return f"{partner} has no tree head yet"
     with node.engine.connect() as conn:
