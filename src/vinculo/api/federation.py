@@ -12,8 +12,10 @@ from vinculo.accounts.model import Actor
 from vinculo.api.deps import current_actor, get_node
 from vinculo.api.partner_auth import partner_of_request
 from vinculo.api.problems import problem
-from vinculo.federation import overview, receipts, rotation, sync
+from vinculo.federation import gossip, overview, receipts, rotation, sync
 from vinculo.federation.agreements import WithdrawalsUnconfirmed, update_agreement
+from vinculo.federation.heads import MAX_BODY as HEAD_BODY
+from vinculo.federation.heads import MAX_SIZE
 from vinculo.federation.preview import preview_agreement
 from vinculo.node.context import Node
 from vinculo.records.service import Forbidden
@@ -61,6 +63,40 @@ def partner_keys(request: Request, node: Node = Depends(get_node)) -> dict:
     retired and the key it brought in (for partners: their credential)."""
     partner_of_request(request, node)
     return rotation.served(node)
+
+
+@router.get("/federation/tree-head")
+def tree_head(request: Request, node: Node = Depends(get_node)) -> dict:
+    """Our latest signed audit tree head (`head`), and the size of the caller's we hold (`yours`)."""
+    return gossip.serve_head(node, partner_of_request(request, node))
+
+
+@router.get("/federation/consistency")
+def consistency(request: Request, first: int = Query(..., ge=1, le=MAX_SIZE),
+                second: int = Query(..., ge=1, le=MAX_SIZE), node: Node = Depends(get_node)) -> dict:
+    """The RFC 6962 consistency proof of our audit log from size `first` to size `second` (hashes only)."""
+    partner_of_request(request, node)
+    return gossip.serve_proof(node, first, second)
+
+
+_HEAD = {"type": "object", "required": ["node", "size", "root", "timestamp", "signature"], "properties": {
+    "node": {"type": "string"}, "size": {"type": "integer", "minimum": 0}, "root": {"type": "string"},
+    "timestamp": {"type": "string"}, "signature": {"type": "string"}}}
+_TREE_HEAD_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["head", "first", "proof"], "properties": {
+        "head": _HEAD, "first": {"type": ["integer", "null"], "minimum": 1},
+        "proof": {"type": "array", "maxItems": 64, "items": {"type": "string"}}}}}}}}
+
+
+@router.post("/federation/tree-head", response_model=None, openapi_extra=_TREE_HEAD_BODY)
+async def post_tree_head(request: Request, node: Node = Depends(get_node)) -> dict | JSONResponse:
+    """The caller's latest signed head with the proof from the one of its we hold (`first`, `proof`)."""
+    partner = await run_in_threadpool(partner_of_request, request, node)
+    raw = await _body_at_most(request, HEAD_BODY)
+    try:
+        return await run_in_threadpool(gossip.receive_head, node, partner, raw)
+    except gossip.HeadConflict as exc:
+        return problem(409, str(exc), request)
 
 
 @router.get("/partners")

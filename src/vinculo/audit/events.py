@@ -44,6 +44,7 @@ ACTION_NOTES: dict[str, str] = {
     "retention.approve": "a supervisor approved purging own records (ids, hashes)",
     "retention.received": "received records purged: retention or agreement ended (ids, hashes)",
     "agreement.ended": "an agreement ended: what the partner holds was withdrawn",
+    "treehead.conflict": "a partner's signed audit tree head failed its checks (why; both heads kept)",
     # private set intersection
     "psi.start": "a private matching run was started", "psi.declare": "a partner declared its set sizes",
     "psi.approve": "a supervisor approved a matching run", "psi.answer": "this node answered a run's stage",

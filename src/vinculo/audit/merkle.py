@@ -24,6 +24,7 @@ __all__ = [
     "HASH_SIZE",
     "CompactRange",
     "consistency_proof",
+    "consistency_ranges",
     "inclusion_proof",
     "leaf_hash",
     "node_hash",
@@ -139,6 +140,31 @@ def consistency_proof(leaf_hashes: Sequence[bytes], old_size: int) -> list[bytes
     proof = [] if whole else [_subtree_root(leaf_hashes, lo, hi)]
     proof.extend(reversed(top_down))
     return proof
+
+
+def consistency_ranges(old_size: int, new_size: int) -> list[tuple[int, int]]:
+    """The leaf ranges ``[lo, hi)`` whose subtree roots, in this order, are the consistency proof from
+    ``old_size`` to ``new_size`` (``consistency_proof`` without the leaves: a log kept in a database
+    computes each root by streaming just that range). At most ``new_size.bit_length() + 1`` ranges."""
+    if not (_valid_size(old_size) and _valid_size(new_size) and old_size <= new_size):
+        raise ValueError(f"sizes {old_size!r}, {new_size!r}: need 0 <= old_size <= new_size")
+    if old_size == 0 or old_size == new_size:
+        return []
+    top_down: list[tuple[int, int]] = []
+    m, lo, hi, whole = old_size, 0, new_size, True
+    while m != hi - lo:
+        k = _largest_pow2_below(hi - lo)
+        if m <= k:
+            top_down.append((lo + k, hi))
+            hi = lo + k
+        else:
+            top_down.append((lo, lo + k))
+            lo += k
+            m -= k
+            whole = False
+    ranges = [] if whole else [(lo, hi)]
+    ranges.extend(reversed(top_down))
+    return ranges
 
 
 def _valid_size(x: object) -> bool:

@@ -12,14 +12,31 @@ app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit log.")
 
 
 @app.command()
-def verify() -> None:
+def verify(partners: bool = typer.Option(False, "--partners", help="Check the partners' tree heads this node "
+                                         "holds instead (signatures, consistency between consecutive heads).")
+           ) -> None:
     """Recompute the Merkle log, check every signed tree head and every record version."""
+    if partners:
+        _verify_partners()
+        return
     result = verify_node(node())
     if result.ok:
         typer.echo(f"ok: {result.entries} entries, root {result.root} ({result.records} record versions checked)")
         return
     typer.echo(f"FAILED: {result.problem}", err=True)
     raise typer.Exit(1)
+
+
+def _verify_partners() -> None:
+    from vinculo.federation.head_store import verify_partners
+
+    results = verify_partners(node())
+    for partner, ok, line in results:
+        typer.echo(f"{partner}: {line}" if ok else f"{partner}: FAILED: {line}")
+    if not results:
+        typer.echo("no partners")
+    if not all(ok for _p, ok, _l in results):
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -7,6 +7,7 @@ import json
 from sqlalchemy import func, select
 
 from vinculo.accounts.model import Actor
+from vinculo.federation import head_store
 from vinculo.federation.preview import require_manage
 from vinculo.node.context import Node
 from vinculo.node.keys import fingerprint
@@ -53,6 +54,7 @@ def _describe(conn, row) -> dict:
         "agreement": agreement.model_dump(mode="json") if agreement else None,
         "sync": _sync(state),
         "receipts": _receipts(conn, row.node_id),
+        "audit_heads": head_store.status(conn, row.node_id),  # its audit log, cross-checked (gossip.py)
     }
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from vinculo.audit.events import AuditEvent
 from vinculo.collector import fewer_collections
-from vinculo.federation import inbox, rotation
+from vinculo.federation import gossip, head_store, inbox, rotation
 from vinculo.federation.client import Envelope, TaxiiClient, TaxiiClientError
 from vinculo.federation.limits import LimitsError, PullLimits, pull_limits
 from vinculo.federation.partners import partner_row, pull_credential
@@ -57,10 +57,12 @@ class SyncReport:
     cursor: str | None = None
     rejected_count: int = 0
     seconds: float = 0.0  # wall-clock time of the pull
+    audit_heads: str | None = None  # how the exchange of audit tree heads went (federation/gossip.py)
 
     def line(self) -> str:
         return (f"{self.partner}: {self.new} new, {self.updated} updated, {self.retracted} retracted, "
-                f"{self.unchanged} unchanged, {self.rejected_count} rejected ({self.pages} pages)")
+                f"{self.unchanged} unchanged, {self.rejected_count} rejected ({self.pages} pages)"
+                + (f"\n  {self.audit_heads}" if self.audit_heads else ""))
 
 
 def _cursor(node: Node, partner: str) -> str | None:
@@ -177,6 +179,7 @@ def _pull(node: Node, partner: str, page_size: int, max_pages: int | None, limit
     with TaxiiClient(row.url.rstrip("/") + "/taxii2/", token=pull_credential(node, partner), limits=limits) as client:
         client.deadline = time.monotonic() + limits.deadline
         rotation.follow(node, partner, row.url, client)  # a key it rotated to, pinned before its pages are checked
+        report.audit_heads = gossip.exchange(node, partner, row.url, client)
         receipts = _Receipts(node, partner, row.url, client.http)
         try:
             report.cursor = _pull_all(node, partner, row.url, client, page_size, max_pages, report, receipts)
@@ -379,7 +382,8 @@ def failed(node: Node, partner: str, exc: BaseException, limits: PullLimits | No
 
 def status(node: Node) -> list[dict]:
     with node.engine.connect() as conn:
-        return [dict(r._mapping) | {"last_result": json.loads(r.last_result or "{}")}
+        return [dict(r._mapping) | {"last_result": json.loads(r.last_result or "{}"),
+                                    "audit_heads": head_store.status(conn, r.partner)}
                 for r in conn.execute(select(sync_state).order_by(sync_state.c.partner))]
 
 

@@ -127,6 +127,16 @@ tree_heads = Table(
     Column("signature", String(128), nullable=False),
 )
 
+# Roots of the log's complete chunks of leaves (audit/proofs.py), so a consistency proof to partners reads
+# one row per chunk instead of every leaf. A cache: derived from audit_log, never trusted by a verifier.
+audit_subtrees = Table(
+    "audit_subtrees",
+    metadata,
+    Column("start", BigInteger, primary_key=True, autoincrement=False),  # first leaf; a multiple of the chunk
+    Column("size", BigInteger, nullable=False),
+    Column("root", String(64), nullable=False),
+)
+
 partners = Table(
     "partners",
     metadata,

@@ -91,3 +91,24 @@ key_periods = Table(
     Column("recorded", TS, nullable=False),
     Index("ix_key_periods_node", "node_id", "public_key"),
 )
+
+# Partners' signed audit tree heads this node holds (gossip): each good head with the consistency proof
+# from the good head before it; a head that failed its checks is kept as evidence with the problem and
+# the id of the good head it conflicts with. Only sizes, roots, times, signatures and hashes.
+partner_tree_heads = Table(
+    "partner_tree_heads",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("partner", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("root", String(64), nullable=False),
+    Column("ts", TS, nullable=False),  # the head's own (signed) time
+    Column("signature", String(128), nullable=False),
+    Column("received", TS, nullable=False),
+    Column("via", String(8), nullable=False),  # pull: we fetched it | push: the partner sent it
+    Column("proof_from", BigInteger, nullable=True),  # size of the good head the proof starts from
+    Column("proof", Text, nullable=True),  # JSON list of 64-hex hashes
+    Column("problem", Text, nullable=True),  # None: a good head; else why it is evidence
+    Column("conflicts_with", Integer, nullable=True),  # the good head (id) it was checked against
+    Index("ix_partner_tree_heads_partner_id", "partner", "id"),
+)
