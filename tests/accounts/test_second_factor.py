@@ -19,7 +19,13 @@ from typer.testing import CliRunner
 from vinculo.accounts import second_factor, settings, throttle
 from vinculo.accounts import service as accounts
 from vinculo.accounts import totp as otp
-from vinculo.accounts.service import AuthError, LoginThrottled, SecondFactorMissing, SecondFactorWrong
+from vinculo.accounts.service import (
+    AuthError,
+    LoginThrottled,
+    SecondFactorMissing,
+    SecondFactorUnreadable,
+    SecondFactorWrong,
+)
 from vinculo.audit.service import entries
 from vinculo.cli.main import app as cli
 
@@ -223,7 +229,7 @@ def test_web_admin_is_sent_to_enrol_then_logs_in_with_the_code(adm, clock):
 
 def test_the_seed_is_encrypted_at_rest_with_a_private_key_file(adm, home):
     node = adm
-    uri, _ = second_factor.enrol(node, "adm", by="test")
+    uri, codes = second_factor.enrol(node, "adm", by="test")
     secret = secret_of(uri)
     with node.engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT secret FROM totp")).scalar_one()
@@ -232,11 +238,21 @@ def test_the_seed_is_encrypted_at_rest_with_a_private_key_file(adm, home):
     assert len(hashes) == 10 and all(h.startswith("$argon2") for h in hashes)
     key = home.path / "secrets.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
-    # The seed opens only for its own user (the row is bound to the user id) and only with this key.
+    # A row altered in the database does not open: a clear refusal (audited), not a crash.
     with node.engine.begin() as conn:
-        conn.execute(sa.text("UPDATE totp SET secret = :s"), {"s": stored[:-4] + ("AAAA" if stored[-4:] != "AAAA"
-                                                                                   else "BBBB")})
-    with pytest.raises(Exception, match="does not open|unknown format|Incorrect padding"):
+        conn.execute(sa.text("UPDATE totp SET secret = :s"), {"s": stored[:-6] + ("AAAA" if stored[-6:-2] != "AAAA"
+                                                                                   else "BBBB") + stored[-2:]})
+    with pytest.raises(SecondFactorUnreadable, match="does not open"):
         accounts.login(node, "adm", PASSWORD, "api", None, otp="123456")
+    with node.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE totp SET secret = :s"), {"s": stored})
+    # Without the key file no code can be checked (and no new key is made in its place); recovery codes still work.
+    key.rename(home.path / "secrets.key.moved")
+    with pytest.raises(SecondFactorUnreadable, match="missing"):
+        accounts.login(node, "adm", PASSWORD, "api", None, otp="123456")
+    assert not key.exists()
+    assert accounts.login(node, "adm", PASSWORD, "api", None, otp=codes[0])
     with pytest.raises(AuthError):
         accounts.login(node, "adm", "wrong-password-1", "api", None, otp="123456")
+    reasons = [e["detail"]["reason"] for e in actions(node) if e["action"] == "login.otp_failed"]
+    assert reasons == ["unreadable", "unreadable"]

@@ -15,6 +15,10 @@ class SecondFactorWrong(AuthError):
     """The password was right; the one-time code or recovery code was not (counted as a failed login)."""
 
 
+class SecondFactorUnreadable(AuthError):
+    """The node cannot open the user's stored seed (its secrets key is missing or was replaced)."""
+
+
 class EnrolmentRequired(AuthError):
     """The user's role must use a second factor and the user has not enrolled one: only enrolment is open."""
 

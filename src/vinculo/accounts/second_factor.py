@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from vinculo.accounts import secretbox
 from vinculo.accounts import totp as otp
-from vinculo.accounts.errors import AccountError, SecondFactorMissing
+from vinculo.accounts.errors import AccountError, SecondFactorMissing, SecondFactorUnreadable
 from vinculo.audit.events import AuditEvent
 from vinculo.records.model import format_ts, utcnow
 from vinculo.store.tables import users
@@ -34,6 +34,14 @@ def _context(user_id: int) -> str:
 
 def _issuer(node) -> str:
     return f"Vinculo {node.id}"
+
+
+def _open(node, stored: str, user_id: int) -> str:
+    try:
+        return secretbox.open_(node.home.path, stored, _context(user_id))
+    except secretbox.SecretBoxError as exc:
+        raise SecondFactorUnreadable(f"this node cannot read the second factor ({exc}); log in with a recovery "
+                                     "code, or ask the operator") from None
 
 
 def _store_secret(conn, node, user_id: int, secret: str, now: dt.datetime, confirmed: bool) -> None:
@@ -74,7 +82,7 @@ def pending_uri(node, name: str) -> tuple[str, str] | None:
         row = conn.execute(select(totp).where(totp.c.user_id == user.id, totp.c.confirmed.is_(None))).one_or_none()
     if row is None:
         return None
-    secret = secretbox.open_(node.home.path, row.secret, _context(user.id))
+    secret = _open(node, row.secret, user.id)
     return secret, otp.provisioning_uri(secret, name, _issuer(node))
 
 
@@ -87,7 +95,7 @@ def confirm(node, name: str, code: str, via: str, now: dt.datetime | None = None
         row = uow.conn.execute(select(totp).where(totp.c.user_id == user.id)).one_or_none()
         if row is None or row.confirmed:
             raise AccountError("no enrolment in progress: start one first")
-        step = otp.matching_step(secretbox.open_(node.home.path, row.secret, _context(user.id)), code.strip(), now, 0)
+        step = otp.matching_step(_open(node, row.secret, user.id), code.strip(), now, 0)
         if step is None:
             raise AccountError("code: not the current 6-digit code of this seed (check the app and the device's clock)")
         uow.conn.execute(update(totp).where(totp.c.user_id == user.id)
@@ -148,8 +156,7 @@ def check_at_login(conn, node, user_id: int, code: str | None, now: dt.datetime)
         raise SecondFactorMissing("a one-time code is required: the 6-digit code from the authenticator app, "
                                   "or a recovery code")
     if otp.is_code(code):
-        step = otp.matching_step(secretbox.open_(node.home.path, row.secret, _context(user_id)), code, now,
-                                 row.last_step)
+        step = otp.matching_step(_open(node, row.secret, user_id), code, now, row.last_step)
         if step is None:
             return "bad"
         spent = conn.execute(update(totp).where(totp.c.user_id == user_id, totp.c.last_step < step)

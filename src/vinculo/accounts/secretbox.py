@@ -23,8 +23,10 @@ class SecretBoxError(RuntimeError):
     pass
 
 
-def _key(home_path) -> bytes:
+def _key(home_path, create: bool) -> bytes:
     path = home_path / KEY_FILE
+    if not path.exists() and not create:
+        raise SecretBoxError(f"{path} is missing: restore it from a backup (it was made at the first enrolment)")
     if not path.exists():  # written whole to a private temporary file, then linked in: no reader sees half
         tmp = home_path / f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -48,16 +50,19 @@ def _key(home_path) -> bytes:
 
 def seal(home_path, plaintext: str, context: str) -> str:
     nonce = secrets.token_bytes(12)
-    sealed = AESGCM(_key(home_path)).encrypt(nonce, plaintext.encode(), context.encode())
+    sealed = AESGCM(_key(home_path, create=True)).encrypt(nonce, plaintext.encode(), context.encode())
     return PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
 def open_(home_path, stored: str, context: str) -> str:
     if not stored.startswith(PREFIX):
         raise SecretBoxError("stored secret in an unknown format")
-    blob = base64.urlsafe_b64decode(stored[len(PREFIX):])
     try:
-        return AESGCM(_key(home_path)).decrypt(blob[:12], blob[12:], context.encode()).decode()
+        blob = base64.urlsafe_b64decode(stored[len(PREFIX):])
+    except ValueError:
+        raise SecretBoxError("stored secret is not valid base64") from None
+    try:
+        return AESGCM(_key(home_path, create=False)).decrypt(blob[:12], blob[12:], context.encode()).decode()
     except InvalidTag:
         raise SecretBoxError(f"a stored secret does not open with {home_path / KEY_FILE}: the key file was "
                              "replaced or the row altered; reset the user's second factor") from None

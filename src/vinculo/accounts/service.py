@@ -21,6 +21,7 @@ from vinculo.accounts.errors import (  # noqa: F401  (re-exported: the faces imp
     EnrolmentRequired,
     LoginThrottled,
     SecondFactorMissing,
+    SecondFactorUnreadable,
     SecondFactorWrong,
 )
 from vinculo.accounts.model import Actor, check_name, check_password, check_role
@@ -126,9 +127,10 @@ def login(node: Node, name: str, password: str, source: str = "api", client: str
             raise AuthError("wrong user name or password")
         try:
             factor = second_factor.check_at_login(uow.conn, node, row.id, otp, now)
-        except SecondFactorMissing:
+        except (SecondFactorMissing, SecondFactorUnreadable) as exc:
+            reason = "missing" if isinstance(exc, SecondFactorMissing) else "unreadable"
             uow.audit(AuditEvent(f"user:{name}", "login.otp_failed", f"user:{name}",
-                                 {"via": source, "client": client, "reason": "missing"}))
+                                 {"via": source, "client": client, "reason": reason}))
             uow.commit()
             raise
         if factor == "bad":

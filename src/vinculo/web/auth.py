@@ -14,6 +14,7 @@ from vinculo.accounts.service import (
     EnrolmentRequired,
     LoginThrottled,
     SecondFactorMissing,
+    SecondFactorUnreadable,
     SecondFactorWrong,
 )
 from vinculo.web import i18n
@@ -56,6 +57,8 @@ async def login(request: Request, form: FormData = Depends(checked_form)) -> Res
         return page
     except SecondFactorMissing:
         return render(request, "login.html", status=401, next=target, error="otp-missing", username=username)
+    except SecondFactorUnreadable:
+        return render(request, "login.html", status=401, next=target, error="otp-unreadable", username=username)
     except SecondFactorWrong:
         return render(request, "login.html", status=401, next=target, error="otp-wrong", username=username)
     except AuthError:
