@@ -81,7 +81,7 @@ def test_cli_enrols_and_the_api_login_needs_the_code_once(adm, home, db_url, mon
     out = cli_enrol(home, db_url, monkeypatch)
     assert out.exit_code == 0, out.output
     uri = next(line for line in out.output.splitlines() if line.startswith("otpauth://"))
-    codes = re.findall(r"^  ([a-z2-9]{5}-[a-z2-9]{5})$", out.output, re.M)
+    codes = re.findall(r"^  ([a-z2-9]{5}-[a-z2-9]{5})$", out.output, re.MULTILINE)
     assert len(codes) == 10 and len(set(codes)) == 10
     assert "issuer=Vinculo" in uri and "adm" in uri
     secret = secret_of(uri)

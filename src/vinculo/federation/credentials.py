@@ -11,8 +11,10 @@ processes serving the node write it once between them. `last used` is therefore 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from vinculo.audit.events import AuditEvent
 from vinculo.records.model import format_ts, parse_ts, utcnow
@@ -21,6 +23,7 @@ from vinculo.store.tables import partners
 from vinculo.store.tables_federation import partner_credentials
 
 LAST_USED_EVERY = dt.timedelta(minutes=1)
+log = logging.getLogger("vinculo.credentials")
 
 
 def touch(engine, credential_id: int, last_used: str | None, now: dt.datetime | None = None) -> bool:
@@ -29,11 +32,15 @@ def touch(engine, credential_id: int, last_used: str | None, now: dt.datetime | 
     if last_used is not None and now - parse_ts(last_used) < LAST_USED_EVERY:
         return False
     stale = format_ts(now - LAST_USED_EVERY)
-    with engine.begin() as conn:
-        written = conn.execute(update(partner_credentials).where(
-            partner_credentials.c.id == credential_id,
-            or_(partner_credentials.c.last_used.is_(None), partner_credentials.c.last_used < stale))
-            .values(last_used=format_ts(now))).rowcount
+    try:
+        with engine.begin() as conn:
+            written = conn.execute(update(partner_credentials).where(
+                partner_credentials.c.id == credential_id,
+                or_(partner_credentials.c.last_used.is_(None), partner_credentials.c.last_used < stale))
+                .values(last_used=format_ts(now))).rowcount
+    except SQLAlchemyError as exc:  # bookkeeping: a busy database must not refuse the partner's request
+        log.warning("could not note the use of partner credential %s: %s", credential_id, exc)
+        return False
     return bool(written)
 
 
