@@ -17,6 +17,9 @@ from vinculo.node.home import resolve
 from vinculo.node.service import init_node
 from vinculo.store.engine import sqlite_url
 
+# Test nodes log their admins in with a password only; the second-factor tests turn enforcement on per node
+# (node.settings["totp_roles"]), and test the default ("admin") explicitly.
+os.environ.setdefault("VINCULO_TOTP_ROLES", "none")
 PG_URL = os.environ.get("VINCULO_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DATABASES = os.environ.get("VINCULO_TEST_DATABASES", "sqlite,postgresql").split(",")
 _pg_state: dict = {}

@@ -104,7 +104,9 @@ def _made_up_mx(node: Node, who: Actor, us_ids: dict[str, str]) -> None:
 
 
 def _serve(node: Node, port: int, interval: int) -> subprocess.Popen:
-    env = os.environ | {"VINCULO_HOME": str(node.home.path), "VINCULO_DATABASE_URL": node.home.db_url}
+    env = os.environ | {"VINCULO_HOME": str(node.home.path), "VINCULO_DATABASE_URL": node.home.db_url,
+                        # the demo's admin logs in with the printed password: no second factor unless asked
+                        "VINCULO_TOTP_ROLES": os.environ.get("VINCULO_TOTP_ROLES", "none")}
     proc = subprocess.Popen([sys.executable, "-m", "vinculo.cli.main", "serve", "--port", str(port),
                              "--sync-interval", str(interval)], env=env)
     for _ in range(300):

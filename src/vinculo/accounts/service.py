@@ -1,10 +1,9 @@
-"""Accounts: add users, issue tokens (shown once, stored as SHA-256), log in (throttled), authenticate."""
+"""Accounts: add users, issue tokens (shown once, stored as SHA-256, expiring), log in (throttled, with a
+second factor where the user has one), authenticate."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,43 +11,38 @@ from sqlalchemy import case, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from vinculo.accounts import throttle
+from vinculo.accounts import second_factor, settings, throttle
+from vinculo.accounts import tokens as token_service
+from vinculo.accounts.errors import (  # noqa: F401  (re-exported: the faces import them from here)
+    AccountError,
+    AccountForbidden,
+    AccountNotFound,
+    AuthError,
+    EnrolmentRequired,
+    LoginThrottled,
+    SecondFactorMissing,
+    SecondFactorUnreadable,
+    SecondFactorWrong,
+)
 from vinculo.accounts.model import Actor, check_name, check_password, check_role
 from vinculo.audit.events import AuditEvent
 from vinculo.node.context import Node
 from vinculo.records.model import format_ts, parse_ts, utcnow
 from vinculo.store.tables import tokens, users
-from vinculo.store.tables_accounts import login_failures
+from vinculo.store.tables_accounts import login_failures, totp
 
 _hasher = PasswordHasher()
 # A real hash to compare against when the user does not exist, so timing does not reveal names.
 _DUMMY_HASH = _hasher.hash("vinculo-no-such-user")
-TOKEN_PREFIX = "vn_"
+TOKEN_PREFIX = token_service.TOKEN_PREFIX
 SESSION_HOURS = 12
-
-
-class AuthError(Exception):
-    """Authentication failed; the message is safe to show."""
-
-
-class AccountError(ValueError):
-    pass
-
-
-class LoginThrottled(Exception):
-    """Too many failed logins for this user name or client address: try again in `retry_after` seconds."""
-
-    def __init__(self, retry_after: int):
-        super().__init__(f"too many failed logins; try again in {retry_after} seconds")
-        self.retry_after = retry_after
 
 
 def _now() -> dt.datetime:
     return utcnow()
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+_token_hash = token_service.token_hash
 
 
 def add_user(node: Node, name: str, role: str, password: str | None, by: str = "system") -> int:
@@ -65,26 +59,11 @@ def add_user(node: Node, name: str, role: str, password: str | None, by: str = "
     return uid
 
 
-def _issue(uow, user_id: int, label: str, hours: int | None) -> tuple[int, str]:
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    now = utcnow()
-    expires = format_ts(now + dt.timedelta(hours=hours)) if hours else None
-    tid = uow.conn.execute(insert(tokens).values(user_id=user_id, token_hash=_token_hash(token), label=label,
-                                                 created=format_ts(now), expires=expires,
-                                                 revoked=False)).inserted_primary_key[0]
-    return tid, token
-
-
-def create_token(node: Node, name: str, label: str = "cli", by: str = "system") -> str:
-    """Issue an API token for `name`; the plain token is returned once and never stored."""
-    with node.uow() as uow:
-        row = uow.conn.execute(select(users).where(users.c.name == name)).one_or_none()
-        if row is None:
-            raise AccountError(f"no user {name!r}")
-        tid, token = _issue(uow, row.id, label, None)
-        uow.audit(AuditEvent(by, "token.create", f"user:{name}", {"token_id": tid, "label": label}))
-        uow.commit()
-    return token
+def create_token(node: Node, name: str, label: str = "cli", by: str = "system",
+                 expires_in: dt.timedelta | None = None) -> str:
+    """Issue an API token for `name` (lifetime: `expires_in`, else the node's default, never beyond its
+    maximum); the plain token is returned once and never stored. `tokens.create` also tells the expiry."""
+    return token_service.create(node, name, label, by, expires_in, now=_now()).token
 
 
 def _verify(password_hash: str | None, password: str) -> bool:
@@ -122,11 +101,14 @@ def _count_failure(conn, keys: list[tuple[str, str]], now: dt.datetime) -> None:
     conn.execute(delete(login_failures).where(login_failures.c.last_failure < stale))
 
 
-def login(node: Node, name: str, password: str, source: str = "api", client: str | None = None) -> str:
-    """Check a password; return a session token valid for SESSION_HOURS.
+def login(node: Node, name: str, password: str, source: str = "api", client: str | None = None,
+          otp: str | None = None) -> str:
+    """Check a password, and the one-time code (or a recovery code) of a user with a second factor; return
+    a session token valid for SESSION_HOURS.
 
-    Throttled per user name and per client address (`accounts.throttle`): while a key is refused the
-    password is not even checked and LoginThrottled says how long to wait."""
+    Throttled per user name and per client address (`accounts.throttle`): while a key is refused nothing is
+    checked and LoginThrottled says how long to wait. A wrong code counts as a failed login like a wrong
+    password. A user whose role must use a second factor and has none gets a session that can only enrol."""
     now = _now()
     keys = throttle.keys(name, client)
     with node.uow() as uow:
@@ -143,11 +125,40 @@ def login(node: Node, name: str, password: str, source: str = "api", client: str
             uow.audit(AuditEvent(f"user:{name}", "login.failed", f"user:{name}", {"via": source, "client": client}))
             uow.commit()
             raise AuthError("wrong user name or password")
+        try:
+            factor = second_factor.check_at_login(uow.conn, node, row.id, otp, now)
+        except (SecondFactorMissing, SecondFactorUnreadable) as exc:
+            reason = "missing" if isinstance(exc, SecondFactorMissing) else "unreadable"
+            uow.audit(AuditEvent(f"user:{name}", "login.otp_failed", f"user:{name}",
+                                 {"via": source, "client": client, "reason": reason}))
+            uow.commit()
+            raise
+        if factor == "bad":
+            _count_failure(uow.conn, keys, now)
+            uow.audit(AuditEvent(f"user:{name}", "login.otp_failed", f"user:{name}",
+                                 {"via": source, "client": client, "reason": "wrong"}))
+            uow.commit()
+            raise SecondFactorWrong("wrong one-time code or recovery code")
+        if factor == "recovery":
+            uow.audit(AuditEvent(f"user:{name}", "login.recovery_code", f"user:{name}",
+                                 {"via": source, "left": second_factor.recovery_left(uow.conn, row.id)}))
         uow.conn.execute(delete(login_failures).where(login_failures.c.key == keys[0][1]))
-        tid, token = _issue(uow, row.id, f"session ({source})", SESSION_HOURS)
-        uow.audit(AuditEvent(f"user:{name}", "login", f"user:{name}", {"via": source, "token_id": tid}))
+        lifetime = min(dt.timedelta(hours=SESSION_HOURS), settings.token_max(node))
+        tid, token, _ = token_service.issue(uow, row.id, f"session ({source})", lifetime, now)
+        detail = {"via": source, "token_id": tid, "second_factor": factor or "none"}
+        if factor is None and row.role in settings.totp_roles(node):
+            detail["must_enrol"] = True
+        uow.audit(AuditEvent(f"user:{name}", "login", f"user:{name}", detail))
         uow.commit()
     return token
+
+
+def must_enrol(node: Node, name: str) -> bool:
+    """Whether `name`'s role must use a second factor and `name` has none in force yet."""
+    with node.engine.connect() as conn:
+        row = conn.execute(select(users.c.role, totp.c.confirmed).outerjoin(totp, totp.c.user_id == users.c.id)
+                           .where(users.c.name == name)).one_or_none()
+    return row is not None and row.role in settings.totp_roles(node) and not row.confirmed
 
 
 def clear_throttle(node: Node, name: str | None = None, address: str | None = None, by: str = "system") -> int:
@@ -164,19 +175,28 @@ def clear_throttle(node: Node, name: str | None = None, address: str | None = No
     return removed
 
 
-def authenticate(node: Node, token: str | None) -> Actor:
-    """Resolve a bearer token to an actor and audit the use; raise AuthError otherwise."""
+def authenticate(node: Node, token: str | None, now: dt.datetime | None = None, enrolling: bool = False) -> Actor:
+    """Resolve a bearer token to an actor and audit the use; raise AuthError otherwise.
+
+    A user whose role must use a second factor and has none enrolled is refused (EnrolmentRequired) except
+    where `enrolling` (the enrolment pages and endpoints)."""
     if not token:
         raise AuthError("missing bearer token")
+    now = now or _now()
     with node.uow(read_only=True) as uow:  # its one entry is group-committed with other requests'
         row = uow.conn.execute(
-            select(tokens.c.id, tokens.c.expires, tokens.c.revoked, users.c.name, users.c.role, users.c.disabled)
-            .join(users, users.c.id == tokens.c.user_id).where(tokens.c.token_hash == _token_hash(token))
+            select(tokens.c.id, tokens.c.expires, tokens.c.revoked, users.c.name, users.c.role, users.c.disabled,
+                   totp.c.confirmed)
+            .join(users, users.c.id == tokens.c.user_id).outerjoin(totp, totp.c.user_id == users.c.id)
+            .where(tokens.c.token_hash == _token_hash(token))
         ).one_or_none()
         if row is None or row.revoked or row.disabled:
             raise AuthError("invalid or revoked token")
-        if row.expires and parse_ts(row.expires) < utcnow():
-            raise AuthError("token expired; log in again")
+        if row.expires and parse_ts(row.expires) <= now:
+            raise AuthError(f"token expired at {row.expires}; log in again, or ask for a new token")
+        if not enrolling and not row.confirmed and row.role in settings.totp_roles(node):
+            raise EnrolmentRequired(f"role {row.role} must log in with a second factor: enrol one first "
+                                    "(web: /account/totp; API: POST /api/v1/me/totp)")
         uow.audit(AuditEvent(f"user:{row.name}", "token.use", f"token:{row.id}", {}))
         uow.commit()
     return Actor(row.name, row.role, node.id, row.id)
@@ -190,5 +210,11 @@ def revoke_token(node: Node, token: str) -> None:
 
 def list_users(node: Node) -> list[dict]:
     with node.engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(select(users.c.name, users.c.role, users.c.created,
-                                                              users.c.disabled).order_by(users.c.name))]
+        rows = [dict(r._mapping) for r in conn.execute(
+            select(users.c.name, users.c.role, users.c.created, users.c.disabled, totp.c.confirmed)
+            .outerjoin(totp, totp.c.user_id == users.c.id).order_by(users.c.name))]
+    required = settings.totp_roles(node)
+    for r in rows:
+        r["second_factor"] = "totp" if r.pop("confirmed") else ("required, not enrolled" if r["role"] in required
+                                                                 else "none")
+    return rows

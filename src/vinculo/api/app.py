@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from vinculo import web
+from vinculo.api import accounts as accounts_api
 from vinculo.api import cases, docs, federation, graph, problems, records, stats, system
 from vinculo.api import dashboard as dashboard_api
 from vinculo.api import deconfliction as deconfliction_api
@@ -27,6 +28,7 @@ def create_app(node: Node) -> FastAPI:
     problems.install(app)
     app.include_router(docs.router)
     app.include_router(system.router)
+    accounts_api.install(app)  # tokens, second factor
     app.include_router(records.router)
     for router in (cases.router, stats.router, graph.router):
         app.include_router(router)

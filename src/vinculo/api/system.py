@@ -20,13 +20,18 @@ router = APIRouter(prefix="/api/v1", tags=["node"])
 class LoginIn(BaseModel):
     username: str = Field(max_length=200)
     password: str = Field(max_length=4096)
+    otp: str | None = Field(None, max_length=32, description="With a second factor: the 6-digit code, or a "
+                                                             "recovery code")
 
 
 @router.post("/auth/login", responses={429: {"description": "Too many failed logins (see Retry-After)"}})
 def login(data: LoginIn, request: Request, node: Node = Depends(get_node)) -> dict:
     client = request.client.host if request.client else None
-    token = accounts.login(node, data.username, data.password, "api", client)
-    return {"token": token, "token_type": "bearer", "expires_in": accounts.SESSION_HOURS * 3600}
+    token = accounts.login(node, data.username, data.password, "api", client, otp=data.otp)
+    answer = {"token": token, "token_type": "bearer", "expires_in": accounts.SESSION_HOURS * 3600}
+    if accounts.must_enrol(node, data.username):
+        answer["enrol"] = "/api/v1/me/totp"  # this session can only enrol a second factor until it does
+    return answer
 
 
 @router.get("/me")

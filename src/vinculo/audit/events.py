@@ -16,6 +16,11 @@ ACTION_NOTES: dict[str, str] = {
     "login": "a user logged in", "login.failed": "a wrong user name or password",
     "login.throttled": "a login refused while the name or address is throttled",
     "login.unthrottled": "an operator cleared the failed logins of a name or address",
+    "token.revoke": "an API token was revoked (by its owner, an admin or the operator)",
+    "login.otp_failed": "a right password with a missing or wrong one-time code",
+    "login.recovery_code": "a user logged in with a single-use recovery code (how many are left)",
+    "totp.start": "a user began enrolling a second factor", "totp.enrol": "a second factor was put in force",
+    "totp.reset": "an operator removed a user's second factor",
     # records
     "record.create": "a record was created", "record.version": "a new version of a record",
     "record.revoke": "a record was revoked", "record.read": "a record was read",
@@ -28,6 +33,7 @@ ACTION_NOTES: dict[str, str] = {
     "audit.read": "the audit log was read",
     # partners, agreements and what crosses between nodes
     "partner.add": "a partner node was added", "partner.credential": "a pull credential was issued",
+    "partner.credential.revoke": "pull credentials issued to a partner were revoked (ids)",
     "agreement.set": "a new version of an agreement", "agreement.preview": "what an agreement change would withdraw",
     "release": "records were sent to a partner (ids, versions)", "egress.refused": "the egress guard refused an object",
     "receive": "a page from a partner was stored (ids, rejections)", "receipts": "a partner's receipts were recorded",

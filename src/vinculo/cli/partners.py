@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from vinculo.cli.common import emit_json, errors, fail, node
+from vinculo.federation import credentials as fed_credentials
 from vinculo.federation import partners as fed_partners
 from vinculo.federation import receipts as fed_receipts
 from vinculo.federation import sync as fed_sync
@@ -49,6 +50,31 @@ def issue(partner: str) -> None:
     """Issue another credential for `partner` (e.g. after rotating)."""
     with errors():
         typer.echo(fed_partners.issue_credential(node(), partner, by="cli"))
+
+
+@partner_app.command("credentials")
+def credentials(partner: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """The credentials issued to `partner`: id, created, last used (to the minute), revoked."""
+    with errors():
+        rows = fed_credentials.list_credentials(node(), partner)
+    if as_json:
+        emit_json(rows)
+        return
+    typer.echo(f"{'id':>5}  {'created':<27}  {'last used':<27}  revoked")
+    for r in rows:
+        revoked = f"revoked {r['revoked_at'] or ''}".strip() if r["revoked"] else "valid"
+        typer.echo(f"{r['id']:>5}  {r['created']:<27}  {r['last_used'] or 'never':<27}  {revoked}")
+
+
+@partner_app.command("revoke-credential")
+def revoke_credential(partner: str, credential_id: int = typer.Argument(
+        None, metavar="[ID]", help="The credential to revoke (see `partner credentials`); without it, all.")) -> None:
+    """Revoke a credential issued to `partner` (or all of them): its next request is refused (401)."""
+    with errors():
+        ids = fed_credentials.revoke(node(), partner, credential_id, by="cli")
+    typer.echo(f"revoked {len(ids)} credential(s) of {partner}" + (f": {', '.join(map(str, ids))}" if ids else ""))
+    if credential_id is None and ids:
+        typer.echo(f"{partner} can no longer pull; issue a new one with `vinculo partner issue-credential {partner}`")
 
 
 @partner_app.command("list")

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from vinculo.audit.events import AuditEvent
+from vinculo.federation import credentials
 from vinculo.node.context import Node
 from vinculo.node.keys import fingerprint, public_hex
 from vinculo.records.model import format_ts, utcnow
@@ -68,16 +69,20 @@ def add_partner(node: Node, node_id: str, name: str, key: str, url: str | None, 
 
 
 def authenticate_partner(node: Node, token: str | None) -> str:
+    """The partner a credential belongs to; PartnerAuthError when it is missing, unknown, revoked or its
+    partner disabled (read on every request: a revocation holds at once). Notes the use (`credentials.touch`)."""
     if not token:
         raise PartnerAuthError("missing partner credentials")
     with node.engine.connect() as conn:
         row = conn.execute(
-            select(partner_credentials.c.partner, partner_credentials.c.revoked, partners.c.disabled)
+            select(partner_credentials.c.id, partner_credentials.c.partner, partner_credentials.c.revoked,
+                   partner_credentials.c.last_used, partners.c.disabled)
             .join(partners, partners.c.node_id == partner_credentials.c.partner)
             .where(partner_credentials.c.token_hash == _hash(token))
         ).one_or_none()
     if row is None or row.revoked or row.disabled:
         raise PartnerAuthError("invalid partner credentials")
+    credentials.touch(node.engine, row.id, row.last_used)
     return row.partner
 
 

@@ -15,6 +15,9 @@ partner_credentials = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created", TS, nullable=False),
     Column("revoked", Boolean, nullable=False, default=False),
+    # when it last authenticated a request, written at most once a minute (federation.partners.LAST_USED_EVERY)
+    Column("last_used", TS, nullable=True),
+    Column("revoked_at", TS, nullable=True),
 )
 
 # The version of each record a partner was last sent (tombstones go to holders only).
