@@ -267,3 +267,19 @@ def test_a_partner_added_after_a_rotation_learns_the_keys_before_it(nodes):
                                   cursor(mx))
         assert [rid for rid, _ in result.rejected] == [late["id"]] and "retired" in result.rejected[0][1]
     assert verify_node(mx).ok and verify_node(us).ok
+
+
+def test_tree_heads_signed_before_a_rotation_still_verify(nodes):
+    from vinculo.federation import head_store
+
+    us, mx = nodes
+    service.create_record(us, actor(us, "analyst"), "seizure", SEIZURE, {"tlp": "green"})
+    with pair(us, mx, us_terms=TERMS):
+        sync.pull(mx, "us-dea")  # holds a head signed with the key us-dea is about to retire
+        rotate_key(us)
+        service.create_record(us, actor(us, "analyst"), "seizure", SEIZURE | {"date": "2025-06-02"}, {"tlp": "green"})
+        report = sync.pull(mx, "us-dea")
+        assert "CONFLICT" not in (report.audit_heads or "") and "REFUSED" not in (report.audit_heads or "")
+    results = {p: (ok, line) for p, ok, line in head_store.verify_partners(mx)}
+    assert results["us-dea"][0], results["us-dea"][1]
+    assert results["us-dea"][1].startswith("ok: 2 heads")

@@ -8,6 +8,7 @@ checks never joins the chain: it is kept as evidence next to the good head it co
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from vinculo.audit.events import AuditEvent
 from vinculo.audit.merkle import verify_consistency
 from vinculo.audit.treehead import TreeHead, verify_tree_head
 from vinculo.federation.heads import check_head, describe, head_json
+from vinculo.node import key_periods
 from vinculo.node.context import Node
 from vinculo.records.model import format_ts, parse_ts, utcnow
 from vinculo.store.feed import lock_node_state
@@ -41,10 +43,11 @@ def _head(row) -> TreeHead:
     return TreeHead(row.size, bytes.fromhex(row.root), parse_ts(row.ts), bytes.fromhex(row.signature))
 
 
-def partner_key(conn: Connection, partner: str) -> Ed25519PublicKey:
-    """The key pinned for `partner` (its heads are checked against it)."""
+def partner_keys(conn: Connection, partner: str, at: dt.datetime) -> list[Ed25519PublicKey]:
+    """The keys a head `partner` signed at `at` may carry: the one pinned now, and those it retired that
+    were in force then (`node.key_periods`: a head stored before the partner rotated its key still verifies)."""
     hexkey = conn.execute(select(partners.c.public_key).where(partners.c.node_id == partner)).scalar_one()
-    return Ed25519PublicKey.from_public_bytes(bytes.fromhex(hexkey))
+    return [Ed25519PublicKey.from_public_bytes(raw) for raw in key_periods.acceptable(conn, partner, hexkey, at)]
 
 
 def held(conn: Connection, partner: str) -> tuple[int, TreeHead] | None:
@@ -66,7 +69,7 @@ def accept(node: Node, partner: str, new: TreeHead, proof_from: int | None, proo
         before = last[1] if last else None
         if before is not None and new.size != before.size and proof_from != before.size:
             raise StaleProof(f"the proof starts from size {proof_from}, but the head held is at size {before.size}")
-        check = check_head(partner, partner_key(conn, partner), before, new, proof)
+        check = check_head(partner, partner_keys(conn, partner, new.timestamp), before, new, proof)
         row = {"partner": partner, "size": new.size, "root": new.root.hex(), "ts": format_ts(new.timestamp),
                "signature": new.signature.hex(), "received": format_ts(utcnow()), "via": via,
                "proof_from": before.size if before is not None else None,
@@ -106,14 +109,13 @@ def status(conn: Connection, partner: str) -> dict:
 def verify_partner(conn: Connection, partner: str) -> tuple[bool, str]:
     """Re-check `partner`'s stored heads: each good one's signature with the pinned key and the
     consistency proof from the good head before it; any evidence kept is a problem. (ok, line)."""
-    key = partner_key(conn, partner)
     prev: TreeHead | None = None
     count = 0
     for row in conn.execute(select(heads).where(heads.c.partner == partner).order_by(heads.c.id)):
         head = _head(row)
         if row.problem is not None:
             return False, f"conflict kept as evidence ({describe(head)}, received {row.received}): {row.problem}"
-        if not verify_tree_head(key, partner, head):
+        if not any(verify_tree_head(key, partner, head) for key in partner_keys(conn, partner, head.timestamp)):
             return False, f"stored head {describe(head)}: not signed with the pinned key"
         if prev is not None:
             proof = [bytes.fromhex(h) for h in json.loads(row.proof or "[]")]

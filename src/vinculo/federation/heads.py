@@ -8,6 +8,8 @@ much. Only sizes, roots, times, signatures and hashes: nothing of what a log's e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import re
 from dataclasses import dataclass
 
@@ -82,11 +84,13 @@ class Check:
     same: bool = False  # the head held already (nothing new to keep)
 
 
-def check_head(partner: str, key: Ed25519PublicKey, held: TreeHead | None, new: TreeHead,
-               proof: list[bytes] | None) -> Check:
+def check_head(partner: str, key: Ed25519PublicKey | Sequence[Ed25519PublicKey], held: TreeHead | None,
+               new: TreeHead, proof: list[bytes] | None) -> Check:
     """The checks of a partner's new head against the last good one held: its signature with the pinned
-    key, that the log did not shrink, that a size has one root, and the consistency proof between them."""
-    if not verify_tree_head(key, partner, new):
+    key (or one of `key`: those valid at the head's time, see `head_store.partner_keys`), that the log did
+    not shrink, that a size has one root, and the consistency proof between them."""
+    keys = [key] if isinstance(key, Ed25519PublicKey) else key
+    if not any(verify_tree_head(k, partner, new) for k in keys):
         return Check(f"the tree head at size {new.size} is not signed with {partner}'s pinned key")
     if held is None:
         return Check(None)
