@@ -283,3 +283,30 @@ def test_tree_heads_signed_before_a_rotation_still_verify(nodes):
     results = {p: (ok, line) for p, ok, line in head_store.verify_partners(mx)}
     assert results["us-dea"][0], results["us-dea"][1]
     assert results["us-dea"][1].startswith("ok: 2 heads")
+
+
+def test_keys_are_asked_for_at_the_first_pull_and_when_a_page_names_another_key(nodes, monkeypatch):
+    from vinculo.federation.client import TaxiiClient
+
+    asked = []
+    real = TaxiiClient.get_json
+
+    def get_json(self, url, *a, **k):
+        if url.endswith(rotation.KEYS_PATH):
+            asked.append(url)
+        return real(self, url, *a, **k)
+
+    monkeypatch.setattr(TaxiiClient, "get_json", get_json)
+    us, mx = nodes
+    ana = actor(us, "analyst")
+    service.create_record(us, ana, "seizure", SEIZURE, {"tlp": "green"})
+    with pair(us, mx, us_terms=TERMS):
+        sync.pull(mx, "us-dea")
+        assert len(asked) == 1  # the first pull learns the partner's keys and their history
+        service.create_record(us, ana, "seizure", SEIZURE | {"date": "2025-06-02"}, {"tlp": "green"})
+        assert sync.pull(mx, "us-dea").new == 1 and len(asked) == 1  # its pages name the pinned key
+        rotate_key(us)
+        service.create_record(us, ana, "seizure", SEIZURE | {"date": "2025-06-03"}, {"tlp": "green"})
+        report = sync.pull(mx, "us-dea")
+        assert len(asked) == 2 and report.new == 1 and not report.rejected  # a page named another key
+        assert pinned(mx, "us-dea") == us.public_key_hex

@@ -27,6 +27,7 @@ class Envelope:
     more: bool
     next: str | None
     cursor: str | None  # Vinculo servers also say where the page ended, even on the last page
+    key: str | None = None  # and the key they sign with now (a hint: see `sync._pull`)
 
 
 def _tls_for(url: str) -> ssl.SSLContext | bool:
@@ -150,7 +151,7 @@ class TaxiiClient:
         if not isinstance(body, dict) or not isinstance(body.get("objects", []), list):
             raise TaxiiClientError(f"{r.request.url}: the objects page is not a TAXII envelope")
         return Envelope(body.get("objects", []), bool(body.get("more")), body.get("next"),
-                        r.headers.get("X-Vinculo-Next") or body.get("next"))
+                        r.headers.get("X-Vinculo-Next") or body.get("next"), r.headers.get("X-Vinculo-Key"))
 
     def objects(self, api_root: str, collection_id: str, next_token: str | None = None, limit: int = 500,
                 added_after: str | None = None) -> Envelope:

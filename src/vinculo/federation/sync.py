@@ -19,6 +19,7 @@ from sqlalchemy import select
 from vinculo.audit.events import AuditEvent
 from vinculo.collector import fewer_collections
 from vinculo.federation import gossip, head_store, inbox, rotation
+from vinculo.federation.beside import Beside
 from vinculo.federation.client import Envelope, TaxiiClient, TaxiiClientError
 from vinculo.federation.limits import LimitsError, PullLimits, pull_limits
 from vinculo.federation.partners import partner_row, pull_credential
@@ -178,19 +179,43 @@ def _pull(node: Node, partner: str, page_size: int, max_pages: int | None, limit
     page_size = max(1, min(page_size, limits.max_page_objects))
     with TaxiiClient(row.url.rstrip("/") + "/taxii2/", token=pull_credential(node, partner), limits=limits) as client:
         client.deadline = time.monotonic() + limits.deadline
-        rotation.follow(node, partner, row.url, client)  # a key it rotated to, pinned before its pages are checked
-        report.audit_heads = gossip.exchange(node, partner, row.url, client)
+        # Before its first page is checked, the key the partner signs with now. At the first pull from it, its
+        # keys and rotation statements are asked for while that page is fetched (keys it used before it was
+        # added here are learned from them). Later, a Vinculo server names its key on every page
+        # (`X-Vinculo-Key`), and the statements are asked for only when that is not the key pinned here or no
+        # page says. The header is only a hint: a key is pinned only from statements `rotation.follow`
+        # verified, and a page signed by another key is rejected as it is. Then the audit heads, exchanged on
+        # their own thread while the pages are stored.
+        first = Beside(rotation.follow, node, partner, row.url, client) if _cursor(node, partner) is None else None
+        heads: list[Beside] = []
+
+        def keys_followed(env: Envelope | None = None) -> None:
+            if heads:
+                return
+            if first is not None:
+                first.result()
+            elif env is None or env.key != row.public_key:
+                rotation.follow(node, partner, row.url, client)
+            heads.append(Beside(gossip.exchange, node, partner, row.url, client))
+
         receipts = _Receipts(node, partner, row.url, client.http)
         try:
-            report.cursor = _pull_all(node, partner, row.url, client, page_size, max_pages, report, receipts)
+            report.cursor = _pull_all(node, partner, row.url, client, page_size, max_pages, report, receipts,
+                                      keys_followed)
+            keys_followed()  # and when no page came
         finally:
             receipts.wait()  # no early receipts still on their way once the client closes
+            if first is not None:
+                first.wait()
+            if heads:
+                report.audit_heads = heads[0].result()
         report.receipts_sent = receipts.finish()
     return report
 
 
 def _pull_all(node: Node, partner: str, url: str, client: TaxiiClient, page_size: int, max_pages: int | None,
-              report: SyncReport, receipts: _Receipts) -> str | None:
+              report: SyncReport, receipts: _Receipts,
+              ready: Callable[[Envelope], None] = lambda env: None) -> str | None:
     """Pull the partner's "all" collection from the cursor on; the new cursor."""
     cursor = _cursor(node, partner)
     try:
@@ -198,19 +223,20 @@ def _pull_all(node: Node, partner: str, url: str, client: TaxiiClient, page_size
         # go through discovery only if it is not there (another server, or no agreement on its side).
         where = (url.rstrip("/") + "/taxii2/api/", collection_id(partner, "all"))
         try:
-            return _pull_pages(node, partner, client, where, cursor, page_size, max_pages, report, receipts)
+            return _pull_pages(node, partner, client, where, cursor, page_size, max_pages, report, receipts, ready)
         except TaxiiClientError as exc:
             if exc.status != 404 or report.pages:
                 raise
             root = client.api_root()
             where = (root, _all_collection(client, root))
-            return _pull_pages(node, partner, client, where, cursor, page_size, max_pages, report, receipts)
+            return _pull_pages(node, partner, client, where, cursor, page_size, max_pages, report, receipts, ready)
     except TaxiiClientError as exc:
         raise SyncError(client.limits.clip(exc)) from None
 
 
 def _pull_pages(node: Node, partner: str, client: TaxiiClient, where: tuple[str, str], cursor: str | None,
-                page_size: int, max_pages: int | None, report: SyncReport, receipts: _Receipts) -> str | None:
+                page_size: int, max_pages: int | None, report: SyncReport, receipts: _Receipts,
+                ready: Callable[[Envelope], None] = lambda env: None) -> str | None:
     """Apply pages from collection `where` = (API root, collection id) until the end; the last cursor.
 
     Page k is checked, its signatures handed to the verifying threads and its rows prepared before page
@@ -230,6 +256,7 @@ def _pull_pages(node: Node, partner: str, client: TaxiiClient, where: tuple[str,
                 if pending is not None:
                     cursor = _store(node, partner, pending, verification, report, receipts)
                 raise
+            ready(env)  # the partner's keys followed before anything it sent is checked
             page = inbox.check_page(node, partner, env.objects, client.limits)
             ticket = verification.submit(page.items())
             page.prepare()  # while its signatures are verified on other threads

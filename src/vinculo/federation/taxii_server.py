@@ -205,7 +205,7 @@ def objects(cid: str, limit: int = Query(500, ge=1, le=outbox.MAX_LIMIT), next: 
         body: dict = {"more": bool(page and page.more), "objects": objs}
         if page is not None and page.more:
             body["next"] = str(page.next_seq)
-        response = taxii(body, headers=_envelope_headers(page))
+        response = taxii(body, headers=_envelope_headers(page) | {"X-Vinculo-Key": node.public_key_hex})
         del page, objs, body
     return response
 
