@@ -37,7 +37,8 @@ def served(added: str, seq: int) -> str:
 
 
 def _bisect(top: int, first_at: Callable[[int], tuple[int, str] | None], after: dt.datetime) -> int:
-    """The lowest s in [1, top] such that the first entry at or after s is served after `after` (top if none)."""
+    """The lowest s in [1, top] such that the first entry at or after s (if any) is served after `after`:
+    every entry before s is served at or before `after`."""
     lo, hi = 1, top
     while lo < hi:
         mid = (lo + hi) // 2
@@ -56,9 +57,9 @@ def _first_withdrawal_at(conn: Connection, partner: str, seq: int) -> tuple[int,
 
 
 def feed_position(conn: Connection, partner: str, after: dt.datetime) -> int:
-    """The feed cursor for `added_after` = `after`: every entry after it is served with a later date_added,
-    every entry up to it with an earlier or equal one."""
+    """The feed cursor for `added_after` = `after`: every entry up to it is served with a date_added at or
+    before `after`, every entry after it with a later one (versions and the partner's withdrawals, merged)."""
     top = last_seq(conn) + 1
     versions = _bisect(top, lambda s: holding.first_at_or_after(conn, s), after)
     withdrawn = _bisect(top, lambda s: _first_withdrawal_at(conn, partner, s), after)
-    return min(versions, withdrawn) - 1
+    return max(versions, withdrawn) - 1
