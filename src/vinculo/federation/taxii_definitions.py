@@ -25,10 +25,12 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _origin_identities(conn, node: Node, partner: str) -> list[tuple[str, dict]]:  # noqa: ANN001
-    held = select(holdings.c.record_id).where(holdings.c.partner == partner, holdings.c.withdrawn.is_(False))
+    held = select(holdings.c.record_id, holdings.c.version).where(holdings.c.partner == partner,
+                                                                   holdings.c.withdrawn.is_(False))
     out = []
-    for origin in sorted(holding.origins_of(conn, held) - {node.id}):
-        first = holding.first_added_of(conn, origin)
+    for origin in sorted(holding.origins_of(conn, held.with_only_columns(holdings.c.record_id)) - {node.id}):
+        # dated as the earliest version the partner holds from it: a date_added it was already served
+        first = holding.first_added_of(conn, origin, held)
         if first is None:
             continue
         row = conn.execute(select(partners.c.name, partners.c.country).where(partners.c.node_id == origin)).first()

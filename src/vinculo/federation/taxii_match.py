@@ -76,3 +76,4 @@ class Page:
     entries: list[tuple[str, dict]]  # (date_added, object or manifest entry), in date_added order
     more: bool
     next: str | None
+    cursor: str | None = None  # the feed position after this page, even the last (X-Vinculo-Next)

@@ -2,7 +2,9 @@
 
 Partners authenticate with the credential this node issued them (Bearer, or Basic with any user
 name and the credential as password). Each partner sees only the collections its agreement covers
-and only what release() allows, paged by this node's change-feed sequence (never timestamps).
+and only what release() allows, paged by this node's change-feed sequence: `next` is a position in the
+feed, and `added_after` is turned into one (`date_added`: every object's date_added is its own and grows
+along the feed, so paging by X-TAXII-Date-Added-Last loses nothing). Filters: `taxii_match`.
 """
 
 from __future__ import annotations
@@ -183,7 +185,8 @@ def _page(node: Node, partner: str, cid: str, limit: int, next_token: str | None
     after = _after_seq(node, partner, next_token, added_after)
     if match.versions is None:
         page = outbox.feed(node, partner, after, limit, types, ids, manifest)
-        return Page(_entries(page, manifest), page.more, str(page.next_seq) if page.more else None)
+        return Page(_entries(page, manifest), page.more, str(page.next_seq) if page.more else None,
+                    str(page.next_seq))
     # match[version] names timestamps: find the page's versions first (nothing signed, nothing held),
     # then fetch only the objects whose version is asked for, from the same position.
     listed = outbox.feed(node, partner, after, limit, types, ids, manifest=True)
@@ -194,7 +197,7 @@ def _page(node: Node, partner: str, cid: str, limit: int, next_token: str | None
     elif keep:
         got = [e for e in _entries(outbox.feed(node, partner, after, limit, types, keep), False)
                if parse_ts(e[1]["modified"]) in match.versions]
-    return Page(got, listed.more, str(listed.next_seq) if listed.more else None)
+    return Page(got, listed.more, str(listed.next_seq) if listed.more else None, str(listed.next_seq))
 
 
 def _envelope(page: Page, key: str = "objects", value=None) -> JSONResponse:  # noqa: ANN001
@@ -203,8 +206,8 @@ def _envelope(page: Page, key: str = "objects", value=None) -> JSONResponse:  # 
         body["next"] = page.next
     body[key] = [obj for _, obj in page.entries] if value is None else value
     headers = {"X-Vinculo-More": "true" if page.more else "false"}  # a client may ask for the next at once
-    if page.next is not None:
-        headers["X-Vinculo-Next"] = page.next
+    if page.cursor is not None:
+        headers["X-Vinculo-Next"] = page.cursor
     if page.entries:
         headers["X-TAXII-Date-Added-First"] = page.entries[0][0]
         headers["X-TAXII-Date-Added-Last"] = page.entries[-1][0]

@@ -147,8 +147,10 @@ def origins_of(conn: Connection, record_ids: Select) -> set[str]:
         rv.c.id.in_(record_ids.scalar_subquery()), rv.c.current.is_(True))).scalars())
 
 
-def first_added_of(conn: Connection, origin: str) -> tuple[int, str] | None:
-    """(seq, added) of the first version this node still holds from `origin`."""
-    row = conn.execute(select(rv.c.seq, rv.c.added).where(rv.c.origin == origin).order_by(rv.c.seq)
-                       .limit(1)).first()
+def first_added_of(conn: Connection, origin: str, held: Select) -> tuple[int, str] | None:
+    """(seq, added) of the earliest stored of the versions `held` names (a select of record id and version)
+    that came from `origin`."""
+    h = held.subquery()
+    row = conn.execute(select(rv.c.seq, rv.c.added).join(h, and_(rv.c.id == h.c[0], rv.c.version == h.c[1]))
+                       .where(rv.c.origin == origin).order_by(rv.c.seq).limit(1)).first()
     return (row[0], row[1]) if row is not None else None
