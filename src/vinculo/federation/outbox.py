@@ -7,6 +7,7 @@ as its released view, signed by this node; a record the partner holds but may no
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from vinculo.canonical import canonical_json
 from vinculo.collector import fewer_collections
 from vinculo.federation import egress
 from vinculo.federation.at_rest import stored_canonical
+from vinculo.federation.date_added import served
 from vinculo.federation.signing import sign_many
 from vinculo.federation.stix_map import to_stix
 from vinculo.federation.withdrawals import naming
@@ -30,6 +32,9 @@ from vinculo.store.tables_federation import holdings, withdrawals
 from vinculo.store.upsert import upsert_tuples
 
 MAX_LIMIT = 1000
+TOMBSTONE_LATER = dt.timedelta(milliseconds=1)
+"""How much later than the withdrawn version a tombstone's `modified` is (a millisecond: still later for a
+consumer that keeps only milliseconds, as STIX 2.1 requires of none but many do)."""
 
 
 @dataclass
@@ -42,15 +47,21 @@ class FeedPage:
 
 
 def tombstone(record: Record) -> dict:
-    """The signed statement that a holder must drop `record` (no content, no reason)."""
+    """The signed statement that a holder must drop `record` (no content, no reason).
+
+    In STIX terms it is a new version of the object: same id, a later `modified` than the version withdrawn
+    (a STIX store keeps one object per id and `modified`; the same pair with other content would replace the
+    version, or be taken for it). Derived from the version, so every copy of the tombstone is the same."""
     return {"id": record.id, "type": record.type, "origin": record.origin, "version": record.version,
-            "created": format_ts(record.created), "modified": format_ts(record.modified), "revoked": True,
+            "created": format_ts(record.created), "modified": format_ts(record.modified + TOMBSTONE_LATER),
+            "revoked": True,
             "markings": record.markings.to_json(), "body": {}}
 
 
 def _candidates(conn, partner: str, after: int, types: set[str], ids: set[str] | None, batch: int):  # noqa: ANN001, ANN202
-    """Up to `batch` (seq, record, why, added, stored row) after `after`, in seq order: versions, then withdrawals merged in."""
-    rows = [(r[0], holding.feed_record(r), None, r[holding.FEED_ADDED], r)
+    """Up to `batch` (seq, record, why, date_added, stored row) after `after`, in seq order: versions, then
+    withdrawals merged in. date_added is what TAXII is served (`date_added.served`: strictly increasing)."""
+    rows = [(r[0], holding.feed_record(r), None, served(r[holding.FEED_ADDED], r[0]), r)
             for r in holding.feed_rows(conn, after, types, ids, batch)]
     wq = select(withdrawals).where(withdrawals.c.partner == partner, withdrawals.c.seq > after)
     if ids is not None:
@@ -58,7 +69,7 @@ def _candidates(conn, partner: str, after: int, types: set[str], ids: set[str] |
     for w in conn.execute(wq.order_by(withdrawals.c.seq).limit(batch)).all():
         record = repo.current(conn, w.record_id)
         if record is not None:
-            rows.append((w.seq, record, "withdrawn", w.created, None))
+            rows.append((w.seq, record, "withdrawn", served(w.created, w.seq), None))
     rows.sort(key=lambda x: x[0])
     return rows[:batch], len(rows) < batch
 

@@ -30,7 +30,6 @@ TLP2_IDS = {
 }
 TLP_BY_ID = {v: k for k, v in TLP2_IDS.items()}
 TLP2_CREATED = "2022-10-01T00:00:00.000Z"
-TLP2_CREATOR = "identity--5abe695c-7bd5-4c31-8824-2528696cdbf1"
 DEFS_CREATED = "2026-11-01T00:00:00.000Z"
 VINCULO_IDENTITY = f"identity--{uuid.uuid5(STIX_NS, 'vinculo-project')}"
 
@@ -44,6 +43,7 @@ NEW_SDO_TYPES = {
     "vehicle": "vinculo-vehicle",
     "phone": "vinculo-phone",
     "case": "vinculo-case",
+    "event": "vinculo-event",
 }
 STANDARD_TYPES = {"person": "identity", "organization": "identity", "location": "location",
                   "relationship": "relationship", "note": "note"}
@@ -83,8 +83,11 @@ def node_identity(node_id: str, name: str, country: str) -> dict:
 
 
 def tlp_markings() -> list[dict]:
+    """The TLP 2.0 marking definitions exactly as OASIS publishes them (cti-stix-common-objects,
+    extension-definition-specifications/tlp-2.0): no `created_by_ref`, no `modified` (marking definitions
+    are not versioned), property by property in OASIS's order."""
     return [{"type": "marking-definition", "spec_version": "2.1", "id": mid, "created": TLP2_CREATED,
-             "created_by_ref": TLP2_CREATOR, "name": f"TLP:{tlp.value.upper()}",
+             "name": f"TLP:{tlp.value.upper()}",
              "extensions": {TLP2_EXTENSION: {"extension_type": "property-extension", "tlp_2_0": tlp.value}}}
             for tlp, mid in TLP2_IDS.items()]
 
@@ -121,3 +124,8 @@ def definitions(node_id: str, name: str, country: str) -> list[dict]:
     """Everything a plain STIX consumer needs to resolve the references in Vinculo objects."""
     return [_project_identity(), node_identity(node_id, name, country), *tlp_markings(), *handling_markings(),
             *extension_definitions()]
+
+
+def version_of(obj: dict) -> str:
+    """A STIX object's version: its `modified`, or `created` for objects that are not versioned (markings)."""
+    return obj.get("modified") or obj["created"]

@@ -56,6 +56,8 @@ def _name(doc: dict) -> str:
         return f"Phone {b.get('number', '')}"
     if t == "case":
         return f"Case: {b.get('kind', '')}"
+    if t == "event":
+        return f"Planned {b.get('kind', 'operation')}"
     return t
 
 

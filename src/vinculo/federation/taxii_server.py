@@ -2,7 +2,9 @@
 
 Partners authenticate with the credential this node issued them (Bearer, or Basic with any user
 name and the credential as password). Each partner sees only the collections its agreement covers
-and only what release() allows, paged by this node's change-feed sequence (never timestamps).
+and only what release() allows, paged by this node's change-feed sequence: `next` is a position in the
+feed, and `added_after` is turned into one (`date_added`: every object's date_added is its own and grows
+along the feed, so paging by X-TAXII-Date-Added-Last loses nothing). Filters: `taxii_match`.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from fastapi.responses import JSONResponse
 from vinculo.api.deps import get_node
 from vinculo.api.params import BadToken, token
 from vinculo.collector import fewer_collections
-from vinculo.federation import outbox
+from vinculo.federation import date_added, outbox, taxii_definitions
 from vinculo.federation.partners import PartnerAuthError, authenticate_partner
-from vinculo.federation.stix_defs import NEW_SDO_TYPES, STANDARD_TYPES, collection_id, definitions, stix_type
+from vinculo.federation.stix_defs import NEW_SDO_TYPES, STANDARD_TYPES, collection_id, stix_type, version_of
 from vinculo.federation.stix_map import stix_id
+from vinculo.federation.taxii_match import BadFilter, Match, Page
 from vinculo.node.context import Node
-from vinculo.records import holding
-from vinculo.records.model import format_ts, parse_ts
+from vinculo.records.model import parse_ts
 from vinculo.sharing import service as sharing
 
 TAXII = "application/taxii+json;version=2.1"
@@ -126,48 +128,90 @@ def _record_ids_for(stix_ids: list[str]) -> set[str]:
     return out
 
 
-def _after_seq(node: Node, next_token: str | None, added_after: str | None) -> int:
-    if next_token:
-        try:
-            return token(next_token, "next") or 0
-        except BadToken as exc:
-            raise TaxiiError(400, "Bad next", str(exc)) from None
-    if added_after:
-        try:
-            ts = format_ts(parse_ts(added_after))
-        except ValueError:
-            raise TaxiiError(400, "Bad added_after", "added_after must be an RFC 3339 timestamp") from None
+def _added_after(added_after: str | None) -> dt.datetime | None:
+    if not added_after:
+        return None
+    try:
+        return parse_ts(added_after)
+    except ValueError:
+        raise TaxiiError(400, "Bad added_after", "added_after must be an RFC 3339 timestamp") from None
+
+
+def _next(next_token: str | None) -> int | None:
+    try:
+        return token(next_token, "next")
+    except BadToken as exc:
+        raise TaxiiError(400, "Bad next", str(exc)) from None
+
+
+def _after_seq(node: Node, partner: str, next_token: str | None, added_after: str | None) -> int:
+    cursor = _next(next_token)
+    if cursor is not None:
+        return cursor
+    after = _added_after(added_after)
+    if after is not None:
         with node.engine.connect() as conn:
-            first = holding.first_seq_added_after(conn, ts)
-        return (first - 1) if first else 2**62
+            return date_added.feed_position(conn, partner, after)
     return 0
 
 
+def _entries(page: outbox.FeedPage, manifest: bool) -> list[tuple[str, dict]]:
+    if manifest:
+        return [(o["added"], {"id": stix_id(o["id"]), "date_added": o["added"], "version": o["modified"],
+                              "media_type": STIX}) for o in page.objects]
+    return list(zip(page.added, page.objects, strict=True))
+
+
 def _page(node: Node, partner: str, cid: str, limit: int, next_token: str | None, added_after: str | None,
-          match_type: str | None, match_id: str | None, manifest: bool = False):  # noqa: ANN202
+          match: Match, manifest: bool = False) -> Page:
+    """One page of collection `cid` for `partner`: (date_added, object or manifest entry) in date_added order."""
     coll = _collection(node, partner, cid)
+    limit = max(1, min(limit, outbox.MAX_LIMIT))  # the server may return fewer than asked (TAXII 2.1, 3.4)
+    if not match.spec_version_ok:
+        return Page([], False, None)
     if coll["alias"] == "definitions":
-        defs = [] if next_token else definitions(node.id, node.name, node.country)
-        return coll, None, defs
+        items = [(added, obj) for added, obj in taxii_definitions.entries(node, partner) if match.keeps(obj)]
+        got, more = taxii_definitions.page(items, _added_after(added_after), _next(next_token), limit)
+        if manifest:
+            got = [(added, {"id": obj["id"], "date_added": added, "version": version_of(obj), "media_type": STIX})
+                   for added, obj in got]
+        return Page(got, more, str(taxii_definitions.position(got[-1][0])) if more and got else None)
     types = set(coll["_types"])
-    if match_type:
-        types &= _record_types_for(match_type.split(","))
-    ids = _record_ids_for(match_id.split(",")) if match_id else None
-    if not types:
-        return coll, None, []
-    page = outbox.feed(node, partner, _after_seq(node, next_token, added_after), limit, types, ids, manifest)
-    return coll, page, page.objects
+    if match.types is not None:
+        types &= _record_types_for(match.types)
+    ids = _record_ids_for(match.ids) if match.ids is not None else None
+    if not types or ids == set():
+        return Page([], False, None)
+    after = _after_seq(node, partner, next_token, added_after)
+    if match.versions is None:
+        page = outbox.feed(node, partner, after, limit, types, ids, manifest)
+        return Page(_entries(page, manifest), page.more, str(page.next_seq) if page.more else None,
+                    str(page.next_seq))
+    # match[version] names timestamps: find the page's versions first (nothing signed, nothing held),
+    # then fetch only the objects whose version is asked for, from the same position.
+    listed = outbox.feed(node, partner, after, limit, types, ids, manifest=True)
+    keep = {o["id"] for o in listed.objects if parse_ts(o["modified"]) in match.versions}
+    got: list[tuple[str, dict]] = []
+    if keep and manifest:
+        got = [e for e in _entries(listed, True) if parse_ts(e[1]["version"]) in match.versions]
+    elif keep:
+        got = [e for e in _entries(outbox.feed(node, partner, after, limit, types, keep), False)
+               if parse_ts(e[1]["modified"]) in match.versions]
+    return Page(got, listed.more, str(listed.next_seq) if listed.more else None, str(listed.next_seq))
 
 
-def _envelope_headers(page) -> dict:  # noqa: ANN001
-    headers = {}
-    if page is not None:
-        headers["X-Vinculo-Next"] = str(page.next_seq)
-        headers["X-Vinculo-More"] = "true" if page.more else "false"  # a client may ask for the next at once
-        if page.added:
-            headers["X-TAXII-Date-Added-First"] = min(page.added)
-            headers["X-TAXII-Date-Added-Last"] = max(page.added)
-    return headers
+def _envelope(page: Page, key: str = "objects", value=None) -> JSONResponse:  # noqa: ANN001
+    body: dict = {"more": page.more}
+    if page.next is not None:
+        body["next"] = page.next
+    body[key] = [obj for _, obj in page.entries] if value is None else value
+    headers = {"X-Vinculo-More": "true" if page.more else "false"}  # a client may ask for the next at once
+    if page.cursor is not None:
+        headers["X-Vinculo-Next"] = page.cursor
+    if page.entries:
+        headers["X-TAXII-Date-Added-First"] = page.entries[0][0]
+        headers["X-TAXII-Date-Added-Last"] = page.entries[-1][0]
+    return taxii(body, headers=headers)
 
 
 @router.get("/")
@@ -193,54 +237,64 @@ def collection(cid: str, node: Node = Depends(get_node), partner: str = Depends(
     return taxii(_public(_collection(node, partner, cid)))
 
 
+_LIMIT = Query(500, ge=1, description=f"at most {outbox.MAX_LIMIT} are returned, whatever is asked")
+_TYPE = Query(None, alias="match[type]")
+_ID = Query(None, alias="match[id]")
+_VERSION = Query(None, alias="match[version]")
+_SPEC = Query(None, alias="match[spec_version]")
+
+
 @router.get("/api/collections/{cid}/objects/")
-def objects(cid: str, limit: int = Query(500, ge=1, le=outbox.MAX_LIMIT), next: str | None = None,  # noqa: A002
-            added_after: str | None = None, match_type: str | None = Query(None, alias="match[type]"),
-            match_id: str | None = Query(None, alias="match[id]"), node: Node = Depends(get_node),
+def objects(cid: str, limit: int = _LIMIT, next: str | None = None, added_after: str | None = None,  # noqa: A002
+            match_type: str | None = _TYPE, match_id: str | None = _ID, match_version: str | None = _VERSION,
+            match_spec_version: str | None = _SPEC, node: Node = Depends(get_node),
             partner: str = Depends(partner_of)) -> JSONResponse:
+    match = Match.parse(match_type, match_id, match_version, match_spec_version)
     # A page is ~30,000 containers. Rendered and dropped before the collector's threshold comes back,
     # they are freed by reference counting instead of being walked by a collection on the way out.
     with fewer_collections():
-        _, page, objs = _page(node, partner, cid, limit, next, added_after, match_type, match_id)
-        body: dict = {"more": bool(page and page.more), "objects": objs}
-        if page is not None and page.more:
-            body["next"] = str(page.next_seq)
-        response = taxii(body, headers=_envelope_headers(page) | {"X-Vinculo-Key": node.public_key_hex})
-        del page, objs, body
+        page = _page(node, partner, cid, limit, next, added_after, match)
+        response = _envelope(page)
+        response.headers["X-Vinculo-Key"] = node.public_key_hex  # the key it signs with now (see sync._pull)
+        del page
     return response
 
 
 @router.get("/api/collections/{cid}/manifest/")
-def manifest(cid: str, limit: int = Query(500, ge=1, le=outbox.MAX_LIMIT), next: str | None = None,  # noqa: A002
-             added_after: str | None = None, match_type: str | None = Query(None, alias="match[type]"),
-             match_id: str | None = Query(None, alias="match[id]"), node: Node = Depends(get_node),
+def manifest(cid: str, limit: int = _LIMIT, next: str | None = None, added_after: str | None = None,  # noqa: A002
+             match_type: str | None = _TYPE, match_id: str | None = _ID, match_version: str | None = _VERSION,
+             match_spec_version: str | None = _SPEC, node: Node = Depends(get_node),
              partner: str = Depends(partner_of)) -> JSONResponse:
-    _, page, objs = _page(node, partner, cid, limit, next, added_after, match_type, match_id, manifest=True)
-    now = format_ts(dt.datetime.now(dt.timezone.utc))
-    items = [{"id": stix_id(o["id"]) if "--" in o["id"] and o.get("added") else o["id"],
-              "date_added": o.get("added") or now, "version": o.get("modified", now), "media_type": STIX}
-             for o in objs]
-    body: dict = {"more": bool(page and page.more), "objects": items}
-    if page is not None and page.more:
-        body["next"] = str(page.next_seq)
-    return taxii(body, headers=_envelope_headers(page))
+    match = Match.parse(match_type, match_id, match_version, match_spec_version)
+    return _envelope(_page(node, partner, cid, limit, next, added_after, match, manifest=True))
 
 
-def _one(node: Node, partner: str, cid: str, oid: str) -> list[dict]:
-    _, _, objs = _page(node, partner, cid, outbox.MAX_LIMIT, None, None, None, oid)
-    if not objs:
-        raise TaxiiError(404, "Object not found", f"no object {oid} for {partner} in {cid}")
-    return objs
+def _one(node: Node, partner: str, cid: str, oid: str, limit: int, next_token: str | None, added_after: str | None,
+         match: Match, manifest: bool = False) -> Page:
+    page = _page(node, partner, cid, limit, next_token, added_after, match.only(oid), manifest)
+    if not page.entries and next_token is None and added_after is None:
+        everything = Match.parse(None, oid, "all", None)  # does the object exist at all, for this partner?
+        if not _page(node, partner, cid, 1, None, None, everything, manifest=True).entries:
+            raise TaxiiError(404, "Object not found", f"no object {oid} for {partner} in {cid}")
+    return page
 
 
 @router.get("/api/collections/{cid}/objects/{oid}/")
-def get_object(cid: str, oid: str, node: Node = Depends(get_node), partner: str = Depends(partner_of)) -> JSONResponse:
-    return taxii({"more": False, "objects": _one(node, partner, cid, oid)})
+def get_object(cid: str, oid: str, limit: int = _LIMIT, next: str | None = None,  # noqa: A002
+               added_after: str | None = None, match_version: str | None = _VERSION,
+               match_spec_version: str | None = _SPEC, node: Node = Depends(get_node),
+               partner: str = Depends(partner_of)) -> JSONResponse:
+    match = Match.parse(None, None, match_version, match_spec_version)
+    return _envelope(_one(node, partner, cid, oid, limit, next, added_after, match))
 
 
 @router.get("/api/collections/{cid}/objects/{oid}/versions/")
-def versions(cid: str, oid: str, node: Node = Depends(get_node), partner: str = Depends(partner_of)) -> JSONResponse:
-    return taxii({"more": False, "versions": [o["modified"] for o in _one(node, partner, cid, oid)]})
+def versions(cid: str, oid: str, limit: int = _LIMIT, next: str | None = None,  # noqa: A002
+             added_after: str | None = None, match_spec_version: str | None = _SPEC, node: Node = Depends(get_node),
+             partner: str = Depends(partner_of)) -> JSONResponse:
+    match = Match.parse(None, None, "all", match_spec_version)
+    page = _one(node, partner, cid, oid, limit, next, added_after, match, manifest=True)
+    return _envelope(page, "versions", [m["version"] for _, m in page.entries])
 
 
 def _warm_routes(app) -> None:  # noqa: ANN001
@@ -272,3 +326,7 @@ def install(app) -> None:  # noqa: ANN001
     @app.exception_handler(TaxiiError)
     async def _taxii_error(request: Request, exc: TaxiiError) -> JSONResponse:
         return error_response(exc)
+
+    @app.exception_handler(BadFilter)
+    async def _bad_filter(request: Request, exc: BadFilter) -> JSONResponse:
+        return error_response(TaxiiError(400, f"Bad {exc.name}", str(exc)))

@@ -146,3 +146,24 @@ def set_signatures(conn: Connection, signed: list[tuple[int, str]]) -> None:
     """Store each (seq, signature) on a version still unsigned."""
     conn.execute(update(rv).where(and_(rv.c.seq == bindparam("s"), rv.c.signature.is_(None)))
                  .values(signature=bindparam("sig")), [{"s": seq, "sig": sig} for seq, sig in signed])
+
+
+def first_at_or_after(conn: Connection, seq: int) -> tuple[int, str] | None:
+    """(seq, added) of the stored version with the lowest sequence number at or after `seq` (a primary key seek)."""
+    row = conn.execute(select(rv.c.seq, rv.c.added).where(rv.c.seq >= seq).order_by(rv.c.seq).limit(1)).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def origins_of(conn: Connection, record_ids: Select) -> set[str]:
+    """The origins of the current versions of the records `record_ids` (a select of ids) names."""
+    return set(conn.execute(select(rv.c.origin).distinct().where(
+        rv.c.id.in_(record_ids.scalar_subquery()), rv.c.current.is_(True))).scalars())
+
+
+def first_added_of(conn: Connection, origin: str, held: Select) -> tuple[int, str] | None:
+    """(seq, added) of the earliest stored of the versions `held` names (a select of record id and version)
+    that came from `origin`."""
+    h = held.subquery()
+    row = conn.execute(select(rv.c.seq, rv.c.added).join(h, and_(rv.c.id == h.c[0], rv.c.version == h.c[1]))
+                       .where(rv.c.origin == origin).order_by(rv.c.seq).limit(1)).first()
+    return (row[0], row[1]) if row is not None else None
