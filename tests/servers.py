@@ -20,8 +20,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(node):
-    port = free_port()
+def serving(node, port: int | None = None):
+    """The node's app on 127.0.0.1 (`port`, or a free one: a restored node takes over the address its
+    partners know), for as long as the block runs; yields its base URL."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(node), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -3,39 +3,10 @@ databases made (and dropped) for a restore."""
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
-from contextlib import contextmanager
 
-import httpx
 import sqlalchemy as sa
-import uvicorn
 from conftest import PG_URL
-from servers import free_port
-
-from vinculo.api.app import create_app
-
-
-@contextmanager
-def serving_on(node, port: int | None = None):
-    """Like servers.serving, on `port` (a restored node takes over the address its partners know)."""
-    port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(node), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            httpx.get(base + "/api/v1/node", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    try:
-        yield base
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 class Scratch:

@@ -9,8 +9,9 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from backup_helpers import Scratch, schema_of, serving_on, tables_in
+from backup_helpers import Scratch, schema_of, tables_in
 from conftest import SEIZURE, actor
+from servers import serving
 
 from vinculo.audit.checks import verify_node
 from vinculo.audit.service import entries
@@ -61,7 +62,7 @@ def test_restored_node_syncs_with_its_partner(make_node, databases, scratch, key
     service.create_record(us, ana, "person", PERSON, {"tlp": "green"})
     service.create_record(us, ana, "lab", LAB, {"tlp": "green"})
     service.create_record(mx, mx_ana, "seizure", SEIZURE | {"country": "MX"}, {"tlp": "green"})
-    with serving_on(us) as us_url, serving_on(mx) as mx_url:
+    with serving(us) as us_url, serving(mx) as mx_url:
         us_port = int(us_url.rsplit(":", 1)[1])
         _, cred_for_mx = partners.add_partner(us, mx.id, "Mexico", mx.public_key_hex, mx_url, "MX")
         _, cred_for_us = partners.add_partner(mx, us.id, "United States", us.public_key_hex, us_url, "US")
@@ -108,7 +109,7 @@ def test_restored_node_syncs_with_its_partner(make_node, databases, scratch, key
     with restored.engine.connect() as conn:
         assert [e["action"] for e in entries(conn, after=result.entries - 1)] == ["node.restore"]
 
-    with serving_on(restored, us_port), serving_on(mx, int(mx_url.rsplit(":", 1)[1])):
+    with serving(restored, us_port), serving(mx, int(mx_url.rsplit(":", 1)[1])):
         service.create_record(restored, actor(restored, "analyst"), "lab", LAB, {"tlp": "green"})
         service.create_record(mx, mx_ana, "person", PERSON, {"tlp": "green"})
         from_restored = sync.pull(mx, "us-dea")  # the restored node serves with its old key and credentials
