@@ -2,9 +2,9 @@
 
 import httpx
 import pytest
-
 from conftest import SEIZURE
 from servers import serving
+
 from vinculo.accounts import service as accounts
 
 PROBLEM = "application/problem+json"

@@ -3,8 +3,8 @@
 import json
 
 import sqlalchemy as sa
-
 from conftest import SEIZURE
+
 from vinculo.audit.checks import verify_node
 from vinculo.records import service
 from vinculo.records.importers.native import parse_ndjson

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from test_imports import GOOD_ROW, unodc_sample
 
 

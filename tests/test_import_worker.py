@@ -5,8 +5,8 @@ import signal
 from pathlib import Path
 
 import pytest
-
 from test_imports import GOOD_ROW, unodc_sample
+
 from vinculo.accounts.model import operator
 from vinculo.audit.checks import verify_node
 from vinculo.records import repository as repo

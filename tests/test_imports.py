@@ -6,8 +6,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import SEIZURE
+
 from vinculo.audit.checks import verify_node
 from vinculo.records import service
 from vinculo.records.importers import native, unodc

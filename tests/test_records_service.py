@@ -4,8 +4,8 @@ import json
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import SEIZURE, actor
+
 from vinculo.audit import service as audit
 from vinculo.records import service
 from vinculo.records.model import RecordInvalid

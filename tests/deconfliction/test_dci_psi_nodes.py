@@ -5,14 +5,9 @@ and local alerts on records received from a partner."""
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 
 import httpx
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "federation"))
-
 from conftest import actor
 from fed_helpers import pair
 

@@ -10,9 +10,9 @@ import sys
 import time
 
 import sqlalchemy as sa
-
 from conftest import SEIZURE, actor
 from fed_helpers import pair
+
 from vinculo.audit.checks import verify_node
 from vinculo.records import service
 from vinculo.records.importers.native import parse_ndjson

@@ -8,12 +8,12 @@ import uuid
 
 import httpx
 import pytest
-from stix2validator import ValidationOptions, validate_instance
-from taxii2client.v21 import Server, as_pages
-
 from conftest import SEIZURE, actor
 from fed_helpers import pair
 from servers import free_port
+from stix2validator import ValidationOptions, validate_instance
+from taxii2client.v21 import Server, as_pages
+
 from vinculo.federation import inbox
 from vinculo.federation.client import TaxiiClient
 from vinculo.records import service

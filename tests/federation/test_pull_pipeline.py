@@ -17,15 +17,14 @@ from vinculo.audit.checks import verify_node
 from vinculo.audit.merkle import leaf_hash
 from vinculo.canonical import canonical_json
 from vinculo.federation import inbox, receipts, sync
-from vinculo.federation.at_rest import stored_canonical
 from vinculo.federation.agreements import update_agreement
+from vinculo.federation.at_rest import stored_canonical
 from vinculo.federation.client import TaxiiClient, TaxiiClientError, _tls_for
 from vinculo.federation.signing import sign_document
 from vinculo.federation.stix_defs import DOCUMENT_EXTENSION
 from vinculo.federation.stix_map import to_stix
-from vinculo.records import holding
+from vinculo.records import holding, service
 from vinculo.records import repository as repo
-from vinculo.records import service
 from vinculo.records.repository import _COLUMNS
 
 TERMS = {"record_types": ["seizure"], "max_tlp": "amber", "start": "2020-01-01"}

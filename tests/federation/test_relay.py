@@ -5,9 +5,9 @@ import datetime as dt
 from contextlib import ExitStack
 
 import pytest
-
 from conftest import SEIZURE, actor
 from servers import serving
+
 from vinculo.federation import partners, receipts, sync
 from vinculo.federation.agreements import update_agreement
 from vinculo.federation.provenance import origin_signature

@@ -6,9 +6,9 @@ from contextlib import ExitStack
 
 import httpx
 import pytest
-
 from conftest import actor
 from servers import serving
+
 from vinculo.federation import partners, sync
 from vinculo.federation.agreements import update_agreement
 from vinculo.records import service

@@ -3,9 +3,9 @@
 import time
 
 import pytest
-
 from conftest import SEIZURE, actor
 from fed_helpers import pair
+
 from vinculo.federation import partners
 from vinculo.federation.scheduler import SyncLoop
 from vinculo.records import service

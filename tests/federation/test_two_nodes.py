@@ -3,9 +3,9 @@ receipts, forged objects, wrong credentials."""
 
 import httpx
 import pytest
-
 from conftest import SEIZURE, actor
 from fed_helpers import pair
+
 from vinculo.audit.checks import verify_node
 from vinculo.federation import inbox, receipts, sync
 from vinculo.federation.agreements import update_agreement

@@ -8,9 +8,9 @@ import pytest
 from conftest import SEIZURE, actor
 from fed_helpers import pair
 
+from vinculo import sodium
 from vinculo.audit.checks import verify_node
 from vinculo.canonical import canonical_json
-from vinculo import sodium
 from vinculo.federation import inbox, sync
 from vinculo.federation.signing import raw_public, sign_document, verify_later, verify_many
 from vinculo.federation.stix_map import to_stix

@@ -2,9 +2,9 @@
 when one of those is withdrawn from the partner, whatever names it is withdrawn too, over real HTTP."""
 
 import pytest
-
 from conftest import SEIZURE, actor
 from fed_helpers import pair
+
 from vinculo.federation import sync
 from vinculo.federation.agreements import update_agreement
 from vinculo.records import service

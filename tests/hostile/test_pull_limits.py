@@ -127,8 +127,8 @@ def test_a_huge_answer_to_our_receipts_is_never_read(node):
 def test_a_receipts_body_past_its_limit_is_refused_as_it_streams(monkeypatch, make_node):
     """A partner's receipts request is read only up to `receipts.MAX_BODY` bytes, then refused (400)."""
     import httpx
-
     from fed_helpers import pair
+
     from vinculo.federation import receipts
 
     us, mx = make_node("us-dea", "US"), make_node("mx-fgr", "MX")

@@ -15,13 +15,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select, text
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "federation"))
-
 from conftest import SEIZURE, actor
 from fed_helpers import pair
 from servers import serving
+from sqlalchemy import select, text
 
 from vinculo.accounts import service as accounts
 from vinculo.audit.checks import verify_node

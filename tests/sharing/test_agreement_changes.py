@@ -20,7 +20,6 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select as sql_select
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "federation"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
 
 from conftest import SEIZURE, actor

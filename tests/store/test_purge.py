@@ -5,17 +5,13 @@ that VACUUM ran (what PostgreSQL keeps beyond that is in docs/operators.md)."""
 
 from __future__ import annotations
 
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "federation"))
-
 from conftest import SEIZURE, actor
 from fed_helpers import pair
+from sqlalchemy import text
 
 from vinculo.federation import sync
 from vinculo.federation.agreements import update_agreement

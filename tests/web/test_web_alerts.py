@@ -4,21 +4,15 @@ approving a private matching run with a real partner node (the same service as `
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import httpx
 import pytest
+from fed_helpers import pair
 from servers import serving
 from web_helpers import add_users, csrf, login, post_form
 
 from vinculo.accounts.model import Actor
 from vinculo.deconfliction import psi_service
 from vinculo.records import service
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "federation"))
-
-from fed_helpers import pair
 
 TERMS = {"record_types": ["phone"], "max_tlp": "amber", "start": "2020-01-01"}
 

@@ -8,11 +8,9 @@ Set VINCULO_SCREENSHOTS=<dir> to save screenshots of these pages there.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from conftest import SEIZURE
+from fed_helpers import pair
 from test_web_browser import browser, labelled, page, shot  # noqa: F401  (the shared browser fixtures)
 from web_helpers import PASSWORDS, add_users
 
@@ -24,9 +22,6 @@ from vinculo.node.service import init_node
 from vinculo.records import service
 from vinculo.records.repository import Filters
 from vinculo.store.engine import sqlite_url
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "federation"))
-from fed_helpers import pair
 
 US_TERMS = {
     "record_types": ["seizure", "person", "organization", "relationship", "case", "note"],

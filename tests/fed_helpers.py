@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import ExitStack, contextmanager
 
 from servers import serving
+
 from vinculo.federation import partners
 from vinculo.federation.agreements import update_agreement
 
