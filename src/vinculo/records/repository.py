@@ -93,6 +93,12 @@ def versions(conn: Connection, record_id: str) -> list[Record]:
 def existing_ids(conn: Connection, ids: list[str]) -> set[str]:
     """Which of `ids` this node already holds (any version)."""
     found: set[str] = set()
+    if conn.dialect.name == "postgresql":  # one array parameter: psycopg rewrites every placeholder of a long IN
+        for i in range(0, len(ids), 20000):
+            rows = conn.exec_driver_sql("SELECT DISTINCT id FROM record_versions WHERE id = ANY(%s)",
+                                        (ids[i : i + 20000],))
+            found.update(row[0] for row in rows)
+        return found
     for i in range(0, len(ids), 2000):
         chunk = ids[i : i + 2000]
         sql = f"SELECT DISTINCT id FROM record_versions WHERE id IN ({placeholders(conn, len(chunk))})"
