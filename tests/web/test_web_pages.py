@@ -176,6 +176,10 @@ def test_static_files_are_served_by_the_node(web):
     login(web, "ana")
     page = web.get("/")
     assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert (page.headers["x-content-type-options"], page.headers["referrer-policy"],
+            page.headers["cache-control"]) == ("nosniff", "same-origin", "no-store")
+    assert len(page.headers.get_list("content-security-policy")) == 1
+    assert "content-security-policy" not in web.get("/api/v1/node").headers  # HTML pages only
     assert not re.findall(r'(?:src|href)="(?:https?:)?//', page.text)  # nothing from another host
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 STATIC = Path(__file__).parent / "static"
 # Only this node: scripts, styles, images and form targets; no inline script, no other host.
@@ -26,12 +25,34 @@ def install(app: FastAPI) -> None:
     for module in (auth, account, dashboard, editor, records, audit, imports, partners, cases, graph, alerts):
         app.include_router(module.router)
 
-    @app.middleware("http")
-    async def _headers(request: Request, call_next):
-        response: Response = await call_next(request)
-        if response.headers.get("content-type", "").startswith("text/html"):
-            response.headers.setdefault("Content-Security-Policy", CSP)
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
-            response.headers.setdefault("Referrer-Policy", "same-origin")
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(HtmlHeaders)
+
+
+_HTML_HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+                 (b"referrer-policy", b"same-origin"), (b"cache-control", b"no-store")]
+
+
+class HtmlHeaders:
+    """Security headers on every HTML page (set where a page has not set its own). A plain ASGI middleware:
+    Starlette's `BaseHTTPMiddleware` would pass every response, a 1 MB TAXII page too, through a stream
+    of its own on another task, which costs more than the headers."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                if ctype.startswith(b"text/html"):
+                    headers += [(k, v) for k, v in _HTML_HEADERS if k not in names]
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
