@@ -184,32 +184,36 @@ def _pull(node: Node, partner: str, page_size: int, max_pages: int | None, limit
         # added here are learned from them). Later, a Vinculo server names its key on every page
         # (`X-Vinculo-Key`), and the statements are asked for only when that is not the key pinned here or no
         # page says. The header is only a hint: a key is pinned only from statements `rotation.follow`
-        # verified, and a page signed by another key is rejected as it is. Then the audit heads, exchanged on
-        # their own thread while the pages are stored.
+        # verified, and a page signed by another key is rejected as it is.
         first = Beside(rotation.follow, node, partner, row.url, client) if _cursor(node, partner) is None else None
-        heads: list[Beside] = []
+        followed: list[bool] = []
 
         def keys_followed(env: Envelope | None = None) -> None:
-            if heads:
-                return
-            if first is not None:
-                first.result()
-            elif env is None or env.key != row.public_key:
-                rotation.follow(node, partner, row.url, client)
-            heads.append(Beside(gossip.exchange, node, partner, row.url, client))
+            if not followed:
+                if first is not None:
+                    first.result()
+                elif env is None or env.key != row.public_key:
+                    rotation.follow(node, partner, row.url, client)
+                followed.append(True)
 
         receipts = _Receipts(node, partner, row.url, client.http)
         try:
             report.cursor = _pull_all(node, partner, row.url, client, page_size, max_pages, report, receipts,
                                       keys_followed)
             keys_followed()  # and when no page came
-        finally:
+        except BaseException:
             receipts.wait()  # no early receipts still on their way once the client closes
             if first is not None:
                 first.wait()
-            if heads:
-                report.audit_heads = heads[0].result()
+            if followed:  # the pull failed, the audit heads are still worth crossing
+                gossip.exchange(node, partner, row.url, client)
+            raise
+        receipts.wait()
+        # The audit heads once the pages are stored (both nodes' write transactions are then done: exchanged
+        # beside them, each side's head waited for the other's pages), beside the last receipts.
+        heads = Beside(gossip.exchange, node, partner, row.url, client)
         report.receipts_sent = receipts.finish()
+        report.audit_heads = heads.result()
     return report
 
 
