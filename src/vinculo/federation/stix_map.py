@@ -21,6 +21,7 @@ from vinculo.federation.stix_defs import (
     node_identity_id,
     stix_type,
 )
+from vinculo.federation.stix_standard import LOCATED, facts, located
 from vinculo.sharing.markings import TLP, Handling
 
 _REVERSE = {v: k for k, v in NEW_SDO_TYPES.items()}
@@ -87,12 +88,14 @@ def to_stix(doc: dict, signature: str | None, signer: str) -> dict:
         obj["name"] = _name(doc)
         if body.get("description"):
             obj["description"] = body["description"]
+    elif rtype in LOCATED:
+        obj.update(located(rtype, body, _name(doc)))
     elif rtype == "person":
         obj.update(name=body.get("full_name", "withheld"), identity_class="individual")
+        _identity_facts(obj, rtype, body)
     elif rtype == "organization":
         obj.update(name=body.get("name", "withheld"), identity_class="organization")
-        if body.get("description"):
-            obj["description"] = body["description"]
+        _identity_facts(obj, rtype, body)
     elif rtype == "location":
         obj["country"] = body.get("country", "ZZ")
         if body.get("name"):
@@ -117,11 +120,19 @@ def to_stix(doc: dict, signature: str | None, signer: str) -> dict:
     return obj
 
 
+def _identity_facts(obj: dict, rtype: str, body: dict) -> None:
+    if text := facts(rtype, body):
+        obj["description"] = text
+    contact = [*body.get("phones", []), *body.get("emails", [])]
+    if contact:
+        obj["contact_information"] = "; ".join(contact)
+
+
 def _standard_minimum(obj: dict, rtype: str) -> dict:
     """Tombstones keep the required properties of standard types with no content."""
     if rtype in ("person", "organization"):
         obj.update(name="withdrawn")
-    elif rtype == "location":
+    elif rtype == "location" or rtype in LOCATED:
         obj.update(region="unknown")
     elif rtype == "note":
         obj.update(content="withdrawn", object_refs=[obj["created_by_ref"]])
