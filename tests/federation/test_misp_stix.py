@@ -140,6 +140,8 @@ def test_stix2_parses_every_served_object_with_and_without_custom(misp):
     for obj in by_alias["all"] + by_alias["definitions"]:
         assert stix2.parse(obj, allow_custom=True).id == obj["id"]
         assert stix2.parse(obj, allow_custom=False).id == obj["id"]  # extensions named by definitions: not custom
+        if obj["type"] in ("location", "identity"):  # OpenCTI's import reads these as required
+            assert obj.get("name") and (obj["type"] == "location" or obj.get("identity_class"))
     seizure = next(o for o in by_alias["all"] if o["name"].startswith("Seizure of"))
     parsed = stix2.parse(seizure, allow_custom=False)  # whole, extensions and all
     assert parsed.type == "location" and parsed.country == "US" and "fentanyl" in parsed.description

@@ -98,8 +98,9 @@ def to_stix(doc: dict, signature: str | None, signer: str) -> dict:
         _identity_facts(obj, rtype, body)
     elif rtype == "location":
         obj["country"] = body.get("country", "ZZ")
-        if body.get("name"):
-            obj["name"] = body["name"]
+        # OpenCTI reads a location's name as required (pycti Location.import_from_stix2): never leave it out
+        obj["name"] = body.get("name") or ", ".join(
+            str(body[k]) for k in ("place", "admin_area", "country") if body.get(k)) or "location"
         if body.get("admin_area"):
             obj["administrative_area"] = body["admin_area"]
         if body.get("place"):
@@ -133,7 +134,7 @@ def _standard_minimum(obj: dict, rtype: str) -> dict:
     if rtype in ("person", "organization"):
         obj.update(name="withdrawn")
     elif rtype == "location" or rtype in LOCATED:
-        obj.update(region="unknown")
+        obj.update(name="withdrawn", region="unknown")
     elif rtype == "note":
         obj.update(content="withdrawn", object_refs=[obj["created_by_ref"]])
     elif rtype == "relationship":
