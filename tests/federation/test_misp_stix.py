@@ -103,6 +103,8 @@ def test_misp_keeps_every_record_and_its_facts(misp):
     made, by_alias, _, parser, event = misp
     assert not parser.errors, parser.errors
     assert len(by_alias["all"]) == len(made)
+    clusters = [c for g in event.get("Galaxy", []) for c in g.get("GalaxyCluster", [])]
+    assert len(event["Object"]) + len(clusters) == len(made)  # every record is kept: none is dropped as an unknown type
     text = "\n".join(values(event))
     # the seizure: substance, quantity as reported and in kg, country, place and date
     seizure = next(o for o in event["Object"] if any("Seizure of" in a["value"] for a in o["Attribute"]))
