@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from vinculo.federation.stix_map import StixMappingError, from_stix, markings_of
+from vinculo.federation.stix_map import StixMappingError, from_stix, markings_of, to_stix
 from vinculo.records.types import same_information
 from vinculo.sharing.agreements import Agreement
 
@@ -45,7 +45,7 @@ class Guard:
     def check(self, obj: dict) -> None:
         """Raise EgressRefused naming why `obj` may not go to the partner."""
         try:
-            doc, _sig, _signer = from_stix(obj)
+            doc, sig, signer = from_stix(obj)
         except StixMappingError as exc:
             raise EgressRefused(str(exc)) from None
         oid = obj.get("id")
@@ -53,6 +53,7 @@ class Guard:
         if a is None or a.partner != self.partner:
             raise EgressRefused(f"{oid}: no agreement with {self.partner}")
         if doc.get("revoked") and not doc.get("body"):
+            self._reading(obj, doc, sig, signer)
             return  # a tombstone carries no content; it only tells the holder to drop what it has
         marks = doc.get("markings", {})
         try:
@@ -70,6 +71,14 @@ class Guard:
         for path in _withheld(a, doc.get("type")):
             if _has_path(doc.get("body", {}), path):
                 raise EgressRefused(f"{oid}: withheld field {path} present")
+        self._reading(obj, doc, sig, signer)
+
+    @staticmethod
+    def _reading(obj: dict, doc: dict, sig: object, signer: object) -> None:
+        """Every top-level property (the standard reading a plain STIX consumer uses, federation.stix_standard)
+        must be what the released document says: nothing the document does not carry can leave beside it."""
+        if not _is_its_reading(obj, doc, sig, signer):
+            raise EgressRefused(f"{obj.get('id')}: standard STIX properties are not those of the released document")
 
     def _refusal(self, obj: dict, doc: dict, marks: dict) -> str | None:
         """Why the agreement refuses an object with these markings, type and origin (None: it does not)."""
@@ -112,6 +121,13 @@ class Guard:
                 or origin not in a.relay_origins or _withheld(a, doc.get("type"))):
             return f"relaying a record from {origin} is not allowed"
         return None
+
+
+def _is_its_reading(obj: dict, doc: dict, sig: object, signer: object) -> bool:
+    try:
+        return obj == to_stix(doc, sig, signer)  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001  (a document the mapping cannot read has no reading to match)
+        return False
 
 
 def _withheld(a: Agreement, rtype: object) -> frozenset[str]:

@@ -37,15 +37,15 @@ VINCULO_IDENTITY = f"identity--{uuid.uuid5(STIX_NS, 'vinculo-project')}"
 DOCUMENT_EXTENSION = f"extension-definition--{uuid.uuid5(STIX_NS, 'vinculo-document-v1')}"
 HANDLING_EXTENSION = f"extension-definition--{uuid.uuid5(STIX_NS, 'vinculo-handling-v1')}"
 NEW_SDO_TYPES = {
-    "seizure": "vinculo-seizure",
-    "shipment": "vinculo-shipment",
-    "lab": "vinculo-lab",
     "vehicle": "vinculo-vehicle",
     "phone": "vinculo-phone",
     "case": "vinculo-case",
     "event": "vinculo-event",
 }
+# Read as standard STIX types (federation/stix_standard.py, docs/stix.md): a seizure, a shipment and a lab are
+# where something happened, stated as a `location` named by the fact, the facts in its description.
 STANDARD_TYPES = {"person": "identity", "organization": "identity", "location": "location",
+                  "seizure": "location", "shipment": "location", "lab": "location",
                   "relationship": "relationship", "note": "note"}
 SDO_EXTENSIONS = {t: f"extension-definition--{uuid.uuid5(STIX_NS, 'vinculo-sdo-' + t)}" for t in NEW_SDO_TYPES}
 HANDLING_IDS = {h: f"marking-definition--{uuid.uuid5(STIX_NS, 'vinculo-handling-' + h.value)}" for h in Handling}

@@ -21,6 +21,7 @@ from vinculo.federation.stix_defs import (
     node_identity_id,
     stix_type,
 )
+from vinculo.federation.stix_standard import LOCATED, facts, located
 from vinculo.sharing.markings import TLP, Handling
 
 _REVERSE = {v: k for k, v in NEW_SDO_TYPES.items()}
@@ -87,16 +88,19 @@ def to_stix(doc: dict, signature: str | None, signer: str) -> dict:
         obj["name"] = _name(doc)
         if body.get("description"):
             obj["description"] = body["description"]
+    elif rtype in LOCATED:
+        obj.update(located(rtype, body, _name(doc)))
     elif rtype == "person":
         obj.update(name=body.get("full_name", "withheld"), identity_class="individual")
+        _identity_facts(obj, rtype, body)
     elif rtype == "organization":
         obj.update(name=body.get("name", "withheld"), identity_class="organization")
-        if body.get("description"):
-            obj["description"] = body["description"]
+        _identity_facts(obj, rtype, body)
     elif rtype == "location":
         obj["country"] = body.get("country", "ZZ")
-        if body.get("name"):
-            obj["name"] = body["name"]
+        # OpenCTI reads a location's name as required (pycti Location.import_from_stix2): never leave it out
+        obj["name"] = body.get("name") or ", ".join(
+            str(body[k]) for k in ("place", "admin_area", "country") if body.get(k)) or "location"
         if body.get("admin_area"):
             obj["administrative_area"] = body["admin_area"]
         if body.get("place"):
@@ -117,12 +121,20 @@ def to_stix(doc: dict, signature: str | None, signer: str) -> dict:
     return obj
 
 
+def _identity_facts(obj: dict, rtype: str, body: dict) -> None:
+    if text := facts(rtype, body):
+        obj["description"] = text
+    contact = [*body.get("phones", []), *body.get("emails", [])]
+    if contact:
+        obj["contact_information"] = "; ".join(contact)
+
+
 def _standard_minimum(obj: dict, rtype: str) -> dict:
     """Tombstones keep the required properties of standard types with no content."""
     if rtype in ("person", "organization"):
         obj.update(name="withdrawn")
-    elif rtype == "location":
-        obj.update(region="unknown")
+    elif rtype == "location" or rtype in LOCATED:
+        obj.update(name="withdrawn", region="unknown")
     elif rtype == "note":
         obj.update(content="withdrawn", object_refs=[obj["created_by_ref"]])
     elif rtype == "relationship":
