@@ -189,18 +189,19 @@ def test_edit_an_agreement_and_see_its_preview(page, site):  # noqa: F811  (the 
     page.wait_for_url("**/partners/mx-fgr/agreement")
     preview = page.locator("#agreement-preview")
     preview.get_by_text("No record the partner holds would be withdrawn.").wait_for()
-    page.get_by_label("Highest TLP").select_option("green")  # the amber seizure and case it holds must go
-    preview.get_by_text("2 records the partner holds would be withdrawn.").wait_for()
+    # the amber seizure and case it holds must go, and the green relationship that names the seizure
+    page.get_by_label("Highest TLP").select_option("green")
+    preview.get_by_text("3 records the partner holds would be withdrawn.").wait_for()
     assert preview.locator("tr.changed").count() >= 2
     page.locator("#agreement-form details.withheld", has_text="Person").locator("summary").click()
     page.locator("#ag-w-person-nationality").check()
     page.locator(".preview-box").scroll_into_view_if_needed()
     shot(page, "agreement-editor")
     assert not labelled(page)
-    page.get_by_label("Withdraw these 2 records from mx-fgr when saving").check()  # or nothing is saved
+    page.get_by_label("Withdraw these 3 records from mx-fgr when saving").check()  # or nothing is saved
     page.get_by_role("button", name="Save a new version").click()
     page.get_by_text("Agreement version 2 saved.").wait_for()
-    assert "2 records the partner holds will be withdrawn" in page.locator("main").inner_text()
+    assert "3 records the partner holds will be withdrawn" in page.locator("main").inner_text()
     mx = site["mx"]
     sync.pull(mx, "us-dea")
     held = service.list_records(
