@@ -16,7 +16,7 @@ from fed_helpers import pair
 from vinculo.audit.checks import verify_node
 from vinculo.audit.merkle import leaf_hash
 from vinculo.canonical import canonical_json
-from vinculo.federation import inbox, receipts, sync
+from vinculo.federation import inbox, pull_receipts, receipts, sync
 from vinculo.federation.agreements import update_agreement
 from vinculo.federation.at_rest import stored_canonical
 from vinculo.federation.client import TaxiiClient, TaxiiClientError, _tls_for
@@ -66,10 +66,10 @@ def test_receipts_sent_during_a_pull_are_each_sent_once(nodes, monkeypatch):
     made = [service.create_record(us, ana, "seizure", SEIZURE | {"place": f"p{i}"}, {"tlp": "green"}).id
             for i in range(23)]
     monkeypatch.setattr(sync, "FIRST_PAGE", 2)
-    monkeypatch.setattr(sync, "EARLY_RECEIPTS", 3)
+    monkeypatch.setattr(pull_receipts, "EARLY_RECEIPTS", 3)
     sent = []
-    real = sync.send_receipts
-    monkeypatch.setattr(sync, "send_receipts", lambda *a: sent.append(real(*a)) or sent[-1])
+    real = pull_receipts.send_receipts
+    monkeypatch.setattr(pull_receipts, "send_receipts", lambda *a: sent.append(real(*a)) or sent[-1])
     with pair(us, mx, us_terms=TERMS):
         report = sync.pull(mx, "us-dea", page_size=5)
         assert report.new == 23 and report.receipts_sent == 23 and not report.rejected

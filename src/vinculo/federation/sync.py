@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Self
 
-import httpx
-import orjson
 from sqlalchemy import select
 
 from vinculo.audit.events import AuditEvent
@@ -23,18 +21,16 @@ from vinculo.federation.beside import Beside
 from vinculo.federation.client import Envelope, TaxiiClient, TaxiiClientError
 from vinculo.federation.limits import LimitsError, PullLimits, pull_limits
 from vinculo.federation.partners import partner_row, pull_credential
+from vinculo.federation.pull_receipts import Receipts
 from vinculo.federation.signing import verify_later
 from vinculo.federation.stix_defs import collection_id
 from vinculo.node.context import Node
-from vinculo.records import holding
 from vinculo.records.model import format_ts, utcnow
 from vinculo.sharing import service as sharing
-from vinculo.store.feed import lock_node_state
-from vinculo.store.tables_federation import received_pages, sync_state
+from vinculo.store.tables_federation import sync_state
 
 log = logging.getLogger("vinculo.sync")
 FIRST_PAGE = 500  # then doubling up to the page size (measured at N = 2,000: 125 and 250 start slower)
-EARLY_RECEIPTS = 5_000  # stored versions waiting for receipts that start sending them during a pull
 
 
 class SyncError(Exception):
@@ -196,7 +192,7 @@ def _pull(node: Node, partner: str, page_size: int, max_pages: int | None, limit
                     rotation.follow(node, partner, row.url, client)
                 followed.append(True)
 
-        receipts = _Receipts(node, partner, row.url, client.http)
+        receipts = Receipts(node, partner, row.url, client.http)
         try:
             report.cursor = _pull_all(node, partner, row.url, client, page_size, max_pages, report, receipts,
                                       keys_followed)
@@ -218,7 +214,7 @@ def _pull(node: Node, partner: str, page_size: int, max_pages: int | None, limit
 
 
 def _pull_all(node: Node, partner: str, url: str, client: TaxiiClient, page_size: int, max_pages: int | None,
-              report: SyncReport, receipts: _Receipts,
+              report: SyncReport, receipts: Receipts,
               ready: Callable[[Envelope], None] = lambda env: None) -> str | None:
     """Pull the partner's "all" collection from the cursor on; the new cursor."""
     cursor = _cursor(node, partner)
@@ -239,7 +235,7 @@ def _pull_all(node: Node, partner: str, url: str, client: TaxiiClient, page_size
 
 
 def _pull_pages(node: Node, partner: str, client: TaxiiClient, where: tuple[str, str], cursor: str | None,
-                page_size: int, max_pages: int | None, report: SyncReport, receipts: _Receipts,
+                page_size: int, max_pages: int | None, report: SyncReport, receipts: Receipts,
                 ready: Callable[[Envelope], None] = lambda env: None) -> str | None:
     """Apply pages from collection `where` = (API root, collection id) until the end; the last cursor.
 
@@ -279,7 +275,7 @@ def _pull_pages(node: Node, partner: str, client: TaxiiClient, where: tuple[str,
 
 
 def _store(node: Node, partner: str, pending: tuple[inbox.CheckedPage, str | None, int],
-           verification: _Verification, report: SyncReport, receipts: _Receipts) -> str | None:
+           verification: _Verification, report: SyncReport, receipts: Receipts) -> str | None:
     page, cursor, ticket = pending
     result = inbox.store_page(node, partner, page, verification.result(ticket), cursor)
     report.pages += 1
@@ -290,42 +286,6 @@ def _store(node: Node, partner: str, pending: tuple[inbox.CheckedPage, str | Non
     report.rejected_count += result.rejected_count
     receipts.stored(result.new + result.updated + result.retracted)
     return cursor
-
-
-class _Receipts:
-    """Receipts sent while the pull goes on. After a page is stored, if no receipts are on their way and
-    at least `EARLY_RECEIPTS` stored versions wait for one, a thread sends what is stored so far: the
-    partner records them while this node stores the next pages. `finish` waits for it and sends the rest
-    (or everything again from the last acknowledged point, if the early send failed)."""
-
-    def __init__(self, node: Node, partner: str, url: str, http: httpx.Client):
-        self.args = (node, partner, url, http)
-        self.waiting, self.sent = 0, 0
-        self.thread: threading.Thread | None = None
-        self.error: BaseException | None = None
-
-    def stored(self, count: int) -> None:
-        self.waiting += count
-        if self.waiting >= EARLY_RECEIPTS and (self.thread is None or not self.thread.is_alive()):
-            self.waiting = 0
-            self.thread = threading.Thread(target=self._send, name="vinculo-sync-receipts", daemon=True)
-            self.thread.start()
-
-    def _send(self) -> None:
-        try:
-            self.sent += send_receipts(*self.args)
-        except BaseException as exc:  # noqa: BLE001 - raised by finish(), in the pulling thread
-            self.error = exc
-
-    def wait(self) -> None:
-        if self.thread is not None:
-            self.thread.join()
-
-    def finish(self) -> int:
-        self.wait()
-        if self.error is not None:
-            raise self.error
-        return self.sent + send_receipts(*self.args)
 
 
 class _Verification:
@@ -348,40 +308,6 @@ class _Verification:
             raise RuntimeError(f"verdicts asked for batch {ticket}, but batch {self.answered} is next")
         self.answered += 1
         return self.waiting.popleft()()
-
-
-def send_receipts(node: Node, partner: str, url: str, http: httpx.Client) -> int:
-    """Tell the partner what we stored (or dropped) since the last receipts it acknowledged."""
-    with node.engine.connect() as conn:
-        since = conn.execute(select(sync_state.c.receipts_seq).where(sync_state.c.partner == partner)).scalar() or 0
-        # Only versions stored from this partner's own pages: a receipt for a record another node relayed
-        # to us would tell this partner that we hold something it may never have released to us.
-        pages = select(received_pages.c.first_seq, received_pages.c.last_seq).where(
-            received_pages.c.partner == partner, received_pages.c.last_seq > since)
-        rows = holding.stored_in(conn, pages, since)
-    sent = 0
-    for i in range(0, len(rows), 5000):
-        chunk = rows[i : i + 5000]
-        receipts = [{"id": rid, "version": version, "received_at": added, "status": "withdrawn" if dropped else "stored"}
-                    for _seq, rid, version, dropped, added in chunk]
-        try:  # streamed, and the answer's body never read: only its status counts
-            with http.stream("POST", url.rstrip("/") + "/api/v1/federation/receipts",
-                             content=orjson.dumps({"receipts": receipts}),
-                             headers={"Content-Type": "application/json"}) as resp:
-                status = resp.status_code
-        except httpx.HTTPError:
-            return sent  # the next run sends them again
-        if status != 200:
-            return sent
-        with node.uow() as uow:
-            lock_node_state(uow.conn)  # before sync_state, as store_page does: both may run at once
-            uow.conn.execute(sync_state.update().where(sync_state.c.partner == partner)
-                             .values(receipts_seq=chunk[-1].seq))
-            uow.audit(AuditEvent(f"node:{node.id}", "receipts.sent", f"partner:{partner}",
-                                 {"count": len(chunk), "up_to_seq": chunk[-1].seq}))
-            uow.commit()
-        sent += len(chunk)
-    return sent
 
 
 def run_all(node: Node, page_size: int = 500, limits: PullLimits | None = None) -> list[SyncReport | str]:
