@@ -39,12 +39,17 @@ LOCATED = ("seizure", "shipment", "lab")
 """Vinculo types read as a STIX `location` (where the fact happened, with the facts in its description)."""
 
 
+_NORMALISED = (("kg", "kg"), ("litres", "l"), ("count", "units"))
+
+
 def _quantity(q: dict) -> str:
-    normal = [f"{q[k]} {unit}" for k, unit in (("kg", "kg"), ("litres", "l"), ("count", "units")) if q.get(k) is not None]
+    normal = [f"{v} {unit}" for k, unit in _NORMALISED if (v := q.get(k)) is not None]
     return f"{q.get('amount')} {q.get('unit')}" + (f" ({', '.join(normal)} normalised)" if normal else "")
 
 
 def _text(value: object) -> str:
+    if value.__class__ is str:
+        return value  # type: ignore[return-value]
     if isinstance(value, dict):
         if "amount" in value and "unit" in value:
             return _quantity(value)
@@ -54,9 +59,15 @@ def _text(value: object) -> str:
     return str(value)
 
 
+# Each type's facts as (field, "Label: ") pairs, built once: `facts` runs for every object served and again
+# in the egress guard's rebuild (federation.egress), so it is kept to one pass over the fields.
+_LINES: dict[str, tuple[tuple[str, str], ...]] = {
+    rtype: tuple((f, f"{label}: ") for f, label in fields) for rtype, fields in FACTS.items()}
+
+
 def facts(rtype: str, body: dict) -> str:
     """The released facts of a body as text, one labelled line each, then its description."""
-    lines = [f"{label}: {_text(body[f])}" for f, label in FACTS.get(rtype, []) if body.get(f) not in (None, [], "")]
+    lines = [prefix + _text(v) for f, prefix in _LINES.get(rtype, ()) if (v := body.get(f)) not in (None, [], "")]
     if body.get("description"):
         lines.append(body["description"])
     return "\n".join(lines)
