@@ -17,7 +17,15 @@ from vinculo.cases import service as cases
 from vinculo.cases.convert import state_from_body
 from vinculo.cases.deadlines import deadlines
 from vinculo.cases.kinds import CaseKind
-from vinculo.cases.preexport import ANSWERS, DEFAULT_REPLY_DAYS, answer_text, answers_of, decision, table, with_answers
+from vinculo.cases.preexport import (
+    ANSWERS,
+    DEFAULT_REPLY_DAYS,
+    answer_text,
+    answers_of,
+    decision,
+    table,
+    with_answers,
+)
 from vinculo.federation.partners import partner_row
 from vinculo.node.context import Node
 from vinculo.records import service as records
@@ -261,6 +269,8 @@ def figures(node: Node, actor: Actor, partner: str, start: dt.date, end: dt.date
             today: dt.date | None = None) -> dict:
     """Scorecard figures with one partner for notifications sent in [start, end]: sent, received, answered
     within the reply period, objections, stopped or suspended (each way)."""
+    if start > end:
+        raise _invalid("start", "after end")
     out = {}
     for direction, other in (("sent", "importer_node"), ("received", "exporter_node")):
         rows = [s for s in list_notifications(node, actor, PenFilters(direction=direction), today)
