@@ -12,6 +12,7 @@ from servers import serving
 
 from vinculo.federation import partners, sync
 from vinculo.federation.agreements import update_agreement
+from vinculo.precursors import incidents
 from vinculo.precursors import service as pen
 from vinculo.records import service as records
 from vinculo.records.model import RecordInvalid
@@ -23,7 +24,7 @@ SHIPMENT = {"date": "2026-11-20", "status": "released", "substance": "4-piperido
             "transport": "maritime-container"}
 US_TO = {"mx-cofepris": {"record_types": ["shipment", "case", "relationship", "seizure"], "max_tlp": "amber",
                          "start": "2020-01-01"},
-         "hub-incb": {"record_types": ["shipment", "case"], "max_tlp": "green", "start": "2020-01-01"}}
+         "hub-incb": {"record_types": ["shipment", "case", "note"], "max_tlp": "green", "start": "2020-01-01"}}
 MX_TO = {"us-dea": {"record_types": ["note", "seizure"], "max_tlp": "amber", "start": "2020-01-01"},
          "hub-incb": {"record_types": ["note"], "max_tlp": "amber", "start": "2020-01-01"}}
 
@@ -126,3 +127,26 @@ def test_notify_refuses_what_is_not_a_controlled_chemical(nodes):
     with pytest.raises(RecordInvalid):
         pen.notify(us, ana, ship.id, "mx-cofepris", fields={"ship_date": "2090-01-01"})
     assert ids(us, "case") == set()  # nothing half-written
+
+
+def test_an_incident_goes_to_the_partner_and_the_hub_in_one_step(nodes):
+    us, mx, hub = nodes
+    ana = actor(us, "analyst")
+    with trio(nodes, [(us, US_TO)]):
+        stopped = records.create_record(us, ana, "shipment", SHIPMENT | {"status": "stopped"}, {"tlp": "green"})
+        delivered = records.create_record(us, ana, "shipment", SHIPMENT | {"status": "delivered"})
+        with pytest.raises(RecordInvalid, match="shipment incident"):
+            incidents.report_incident(us, ana, delivered.id)
+        with pytest.raises(RecordInvalid, match="not a PICS field"):
+            incidents.report_incident(us, ana, stopped.id, {"password": "x"})
+        done = incidents.report_incident(us, ana, stopped.id, {"modus_operandi": "mis-declared as a solvent",
+                                                               "concealment": "drums labelled piperidine"},
+                                         "consignee unknown at the declared address", {"tlp": "green"})
+        assert done["fields"]["companies"] == [SHIPMENT["exporter"], SHIPMENT["importer"], SHIPMENT["consignee"]]
+        assert {p["partner"]: p["receives"] for p in done["partners"]} == {"mx-cofepris": False, "hub-incb": True}
+        sync.pull(hub, "us-dea")
+        sync.pull(mx, "us-dea")
+        got = incidents.list_incidents(hub, actor(hub, "analyst"))
+        assert [(i["id"], i["fields"]["modus_operandi"]) for i in got] == [(done["incident"],
+                                                                             "mis-declared as a solvent")]
+        assert incidents.list_incidents(mx, actor(mx, "analyst")) == []  # its agreement with us has no notes

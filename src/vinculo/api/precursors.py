@@ -16,7 +16,7 @@ from vinculo.api.problems import problem
 from vinculo.cases.machine import InvalidTransition
 from vinculo.cases.preexport import ANSWERS, MAX_REPLY_DAYS, OUTCOMES
 from vinculo.node.context import Node
-from vinculo.precursors import service
+from vinculo.precursors import incidents, service
 from vinculo.records.control import control_status, statuses
 
 router = APIRouter(prefix="/api/v1/precursors", tags=["precursors"])
@@ -118,3 +118,22 @@ def scorecard(partner: str = Query(..., max_length=64), start: dt.date = Query(.
               actor: Actor = Depends(current_actor)) -> dict:
     return {"partner": partner, "start": start.isoformat(), "end": end.isoformat(),
             **service.figures(node, actor, partner, start, end, today)}
+
+
+class IncidentIn(BaseModel):
+    record: str = Field(max_length=100, description="The stopped/suspicious shipment or the seizure.")
+    fields: dict[str, Any] | None = Field(default=None, description="modus_operandi, concealment, companies, "
+                                                                    "route ... (PICS fields)")
+    text: str = Field(default="", max_length=10_000)
+    markings: dict[str, Any] | None = None
+
+
+@router.post("/incidents", status_code=201)
+def report_incident(data: IncidentIn, node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict:
+    """Report a shipment or seizure of a controlled chemical as an incident; says who will receive it."""
+    return incidents.report_incident(node, actor, data.record, data.fields, data.text, data.markings)
+
+
+@router.get("/incidents")
+def list_incidents(node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict:
+    return {"items": incidents.list_incidents(node, actor)}

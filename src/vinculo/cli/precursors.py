@@ -10,7 +10,7 @@ import typer
 from vinculo.accounts.model import operator
 from vinculo.cases.preexport import ANSWERS, OUTCOMES
 from vinculo.cli.common import emit_json, errors, fail, node
-from vinculo.precursors import service
+from vinculo.precursors import incidents, service
 from vinculo.records.control import control_status, statuses
 
 app = typer.Typer(no_args_is_help=True, help="Precursor chemicals: control status and pre-export notifications.")
@@ -42,6 +42,46 @@ def control(substance: str = typer.Argument(None, help="A substance (code, name,
         typer.echo(f"{s.code:<28} {s.label}")
 
 
+def _json_object(value: str | None, name: str) -> dict | None:
+    if not value:
+        return None
+    if len(value) > 20_000:
+        fail(f"{name}: at most 20,000 characters", 2)
+    try:
+        data = json.loads(value)
+    except ValueError as exc:
+        fail(f"{name}: not JSON: {exc}", 2)
+        raise
+    if not isinstance(data, dict):
+        fail(f"{name}: give a JSON object", 2)
+    return data
+
+
+@app.command("incident")
+def incident(record: str = typer.Argument(..., help="A stopped/suspicious shipment or a seizure."),
+             fields: str = typer.Option(None, "--fields", help='PICS fields as JSON, e.g. {"modus_operandi": "..."}'),
+             text: str = typer.Option("", "--text"), tlp: str = typer.Option(None, "--tlp")) -> None:
+    """Report an incident to partners and the hub in one step; prints who will receive it."""
+    extra = _json_object(fields, "--fields")
+    n = node()
+    with errors():
+        emit_json(incidents.report_incident(n, operator(n.id), record, extra, text, {"tlp": tlp} if tlp else None))
+
+
+@app.command("incidents")
+def incidents_(as_json: bool = Json) -> None:
+    """Incidents reported here and by partners."""
+    n = node()
+    with errors():
+        items = incidents.list_incidents(n, operator(n.id))
+    if as_json:
+        emit_json(items)
+        return
+    for i in items:
+        f = i["fields"]
+        typer.echo(f"{i['id']}  {i['origin']:<14}  {f.get('substance', '?'):<20.20}  {f.get('status', '')}")
+
+
 @app.command("notify")
 def notify(shipment: str = typer.Argument(..., help="The shipment record id."),
            importer_node: str = typer.Option(..., "--to", help="The importing authority's node id."),
@@ -51,16 +91,7 @@ def notify(shipment: str = typer.Argument(..., help="The shipment record id."),
            fields: str = typer.Option(None, "--fields", help='JSON object, e.g. {"consignee": "..."}'),
            tlp: str = typer.Option(None, "--tlp"), as_json: bool = Json) -> None:
     """Send a pre-export notification made from a shipment to the importing country's node."""
-    extra = None
-    if fields:
-        if len(fields) > 20_000:
-            fail("--fields: at most 20,000 characters", 2)
-        try:
-            extra = json.loads(fields)
-        except ValueError as exc:
-            fail(f"--fields: not JSON: {exc}", 2)
-        if not isinstance(extra, dict):
-            fail("--fields: give a JSON object", 2)
+    extra = _json_object(fields, "--fields")
     _day(date, "--date")
     n = node()
     with errors():
