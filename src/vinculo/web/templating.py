@@ -43,6 +43,7 @@ def nav(actor: object) -> list[tuple[str, str]]:
         items.append(("/import", "import"))
     if may("records.read"):
         items += [("/cases", "cases"), ("/graph", "graph"), ("/alerts", "alerts")]
+        items.append(("/precursors", "precursors"))
     if may("node.manage"):
         items.append(("/partners", "partners"))
     if may("audit.read"):
