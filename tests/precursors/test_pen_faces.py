@@ -13,6 +13,7 @@ from test_pen_federation import SHIPMENT
 
 from vinculo.accounts import service as accounts
 from vinculo.federation import partners
+from vinculo.federation.agreements import update_agreement
 
 PROBLEM = "application/problem+json"
 
@@ -21,6 +22,8 @@ PROBLEM = "application/problem+json"
 def api(node, make_node):
     mx = make_node("mx-cofepris", "MX")
     partners.add_partner(node, mx.id, "COFEPRIS", mx.public_key_hex, None, "MX")
+    update_agreement(node, mx.id, {"record_types": ["shipment", "case"], "max_tlp": "amber", "start": "2020-01-01",
+                                   "withheld_fields": {"shipment": ["consignee"]}})
     accounts.add_user(node, "ana", "analyst", "analyst-password-1")
     with serving(node) as base, httpx.Client(base_url=base, timeout=30) as client:
         r = client.post("/api/v1/auth/login", json={"username": "ana", "password": "analyst-password-1"})
@@ -42,9 +45,13 @@ def test_api_notify_list_flag_and_refusals(api):
     case_id = made.json()["id"]
     items = api.get("/api/v1/precursors/notifications", params={"direction": "sent"}).json()["items"]
     assert [(i["id"], i["reply_days"], i["decision"]) for i in items] == [(case_id, 10, None)]
+    assert items[0]["consignee"] is None  # the agreement withholds it from the shipment: not copied either
+    given = api.post("/api/v1/precursors/notifications", json={"shipment": ship["id"], "importer_node": "mx-cofepris",
+                                                                "fields": {"consignee": "Laboratorios Sinaloa SA"}})
+    assert given.json()["body"]["precursor"]["consignee"] == "Laboratorios Sinaloa SA"  # the officer's choice
     assert api.get("/api/v1/precursors/notifications", params={"company": "nobody"}).json()["items"] == []
     by = api.get("/api/v1/precursors/watch", params={"by": "substance"}).json()["items"]
-    assert by == [{"key": "4-piperidone", "notifications": 1, "answered": 0, "objections": 0, "stopped": 0,
+    assert by == [{"key": "4-piperidone", "notifications": 2, "answered": 0, "objections": 0, "stopped": 0,
                    "objection_rate": None}]
 
     for bad in ({"shipment": ship["id"], "importer_node": "mx-cofepris", "reply_days": 400},

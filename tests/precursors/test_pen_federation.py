@@ -116,6 +116,10 @@ def test_notify_refuses_what_is_not_a_controlled_chemical(nodes):
     us, mx, _ = nodes
     ana = actor(us, "analyst")
     partners.add_partner(us, mx.id, "Mexico", mx.public_key_hex, None, "MX")
+    secret = records.create_record(us, ana, "shipment", SHIPMENT)  # no agreement yet: Mexico may not get it
+    with pytest.raises(RecordInvalid, match="may not receive"):
+        pen.notify(us, ana, secret.id, "mx-cofepris")
+    update_agreement(us, mx.id, US_TO["mx-cofepris"])
     plain = records.create_record(us, ana, "shipment", SHIPMENT | {"substance": "caffeine"})
     with pytest.raises(RecordInvalid, match="not a controlled or watched chemical"):
         pen.notify(us, ana, plain.id, "mx-cofepris")

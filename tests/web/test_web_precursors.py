@@ -12,6 +12,7 @@ from web_helpers import add_mx_partner, add_users, login, post_form
 
 from vinculo.precursors import service as pen
 from vinculo.records import service as records
+from vinculo.sharing import service as sharing
 
 SHIPMENT = {"date": "2026-11-20", "status": "released", "substance": "4-piperidone",
             "quantity": {"amount": 250, "unit": "kg"}, "exporter": "Gulf Fine Chemicals LLC",
@@ -23,6 +24,8 @@ SHIPMENT = {"date": "2026-11-20", "status": "released", "substance": "4-piperido
 def web(node):
     add_users(node)
     add_mx_partner(node)
+    sharing.set_agreement(node, "mx-fgr", {"record_types": ["shipment", "case"], "max_tlp": "amber",
+                                           "start": "2020-01-01"})
     with serving(node) as base, httpx.Client(base_url=base, timeout=30, follow_redirects=True) as client:
         login(client, "ana")
         yield client

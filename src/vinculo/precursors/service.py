@@ -78,7 +78,8 @@ def notify(node: Node, actor: Actor, shipment_id: str, importer_node: str, *, re
 
     ``importer_node`` is the importing authority's node (a registered partner); ``fields`` overrides or
     completes what the shipment says (consignee, addresses, phones, route, ship_date ...). The shipment is
-    named by the notification, so the notification goes to a partner only with the shipment.
+    named by the notification, so the notification goes to a partner only with the shipment, and it copies
+    only the shipment fields every such partner may see (what ``fields`` adds is the officer's own choice).
     """
     shipment, view = _readable(node, actor, shipment_id, "shipment")
     body = view["body"]
@@ -86,6 +87,15 @@ def notify(node: Node, actor: Actor, shipment_id: str, importer_node: str, *, re
         partner = partner_row(node, importer_node)
     except SharingError:
         raise _invalid("importer_node", f"no partner {importer_node!r}") from None
+    # copy only what every partner that will receive the shipment (and so the notification, which names it)
+    # may see of it: a field an agreement withholds is not sent again inside the notification
+    preview = records.release_preview(node, actor, shipment)
+    receivers = [p for p in preview["partners"] if p["allowed"]]
+    if importer_node not in {p["partner"] for p in receivers}:
+        raise _invalid("importer_node", f"{importer_node} may not receive {shipment.id} under its agreement, so "
+                                        "the notification would not reach it (mark the shipment or widen the agreement)")
+    visible = set.intersection(*(set(p["fields"]) for p in receivers))
+    body = {k: v for k, v in body.items() if k in visible}
     extra = dict(fields or {})
     precursor = {k: v for k, v in {
         "substance": body.get("substance"), "quantity": body.get("quantity"), "exporter": body.get("exporter"),
