@@ -108,6 +108,10 @@ def test_answered_and_overdue_seen_the_same_on_both_nodes(nodes):
         fig = pen.figures(us, ana_us, "mx-cofepris", today - dt.timedelta(days=60), today, today)
         assert fig["sent"] == {"notifications": 2, "answered_in_period": 1, "objections": 0, "stopped": 1,
                                "overdue": 1}
+        from vinculo.cases.scorecard_service import scorecard
+
+        card = scorecard(us, actor(us, "supervisor"), "mx-cofepris", f"{today - dt.timedelta(days=60)}..{today}", today)
+        assert card["out"]["pre_export"] == fig["sent"] and card["out"]["requests"]["sent"] == 0
         assert pen.figures(mx, ana_mx, "us-dea", today - dt.timedelta(days=60), today, today)["received"][
             "notifications"] == 2
 

@@ -18,6 +18,8 @@ from pydantic import Field, model_validator
 
 from vinculo.records.fields import Body, Quantity, RecordRef, ShortText, SubstanceCode, TransportCode
 
+from .convert import state_from_body
+from .deadlines import deadlines
 from .model import CaseEvent, CaseState
 from .rules import RuleTable, load_table
 
@@ -130,3 +132,25 @@ def decision(answers: list[tuple[str, dt.date, str]]) -> str | None:
 
 def table() -> RuleTable:
     return load_table(TABLE_ID)
+
+
+def scorecard_figures(cases: list[dict], answers: list[dict], sent_from: dt.date, sent_to: dt.date,
+                      today: dt.date) -> dict:
+    """Scorecard figures for the notification ``cases`` (released views) sent in [sent_from, sent_to], with
+    ``answers`` the released note views: how many, answered (cleared or objected) within the reply period,
+    objections, stopped or suspended, overdue as of ``today``."""
+    out = {"notifications": 0, "answered_in_period": 0, "objections": 0, "stopped": 0, "overdue": 0}
+    for c in cases:
+        body = c.get("body") or {}
+        sent = body.get("date", "")
+        if body.get("kind") != "pre_export_notification" or not sent_from.isoformat() <= sent <= sent_to.isoformat():
+            continue
+        answers_here = answers_of(c["id"], body, answers)
+        state = with_answers(state_from_body(c["id"], body), answers_here)
+        reply = {d.rule_id: d for d in deadlines(state, today, table=table())}.get("PEN-REPLY")
+        out["notifications"] += 1
+        out["answered_in_period"] += bool(reply and reply.status == "met")
+        out["objections"] += decision(answers_here) == "objected"
+        out["stopped"] += any(t.to_state in ("stopped", "suspended") for t in state.history)
+        out["overdue"] += bool(reply and reply.overdue)
+    return out
