@@ -87,3 +87,20 @@ def test_cli_control_and_bad_input(tmp_path, db_url):
                   "mx", check=False)
     assert missing.returncode == 4, missing.stderr
     assert json.loads(run(home, db_url, "precursors", "list", "--json").stdout) == []
+
+
+def test_a_consignee_seen_elsewhere_raises_an_alert(api, node):
+    from conftest import actor
+
+    from vinculo.deconfliction import alerts
+    from vinculo.precursors import service as pen
+    from vinculo.records import service as records
+
+    ana = actor(node, "analyst")
+    ship = records.create_record(node, ana, "shipment", SHIPMENT | {"consignee": None})
+    case = pen.notify(node, ana, ship.id, "mx-cofepris", fields={"consignee": "Laboratorios Sinaloa, S.A."})
+    org = records.create_record(node, ana, "organization", {"name": "LABORATORIOS SINALOA SA", "kind": "company",
+                                                            "country": "MX"})
+    found, _ = alerts.list_alerts(node, ana)
+    pairs = [{r["id"] for r in a["records"]} for a in found if a["kind"] == "company"]
+    assert {case.id, org.id} in pairs

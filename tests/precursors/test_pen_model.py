@@ -99,3 +99,18 @@ def test_bad_control_rows_are_refused(monkeypatch):
     finally:
         monkeypatch.undo()
         control._table.cache_clear()
+
+
+def test_selectors_of_a_notification_name_its_parties():
+    from vinculo.deconfliction.selectors import selectors_for
+
+    body = {"kind": "pre_export_notification", "requesting_country": "US", "requested_country": "MX",
+            "precursor": {"substance": "npp", "exporter": "Gulf Fine Chemicals LLC", "importer": "Quimica del Pacifico",
+                          "consignee": "Laboratorios Sinaloa SA", "consignee_phone": "667 123 4567",
+                          "consignee_address": "Av. Obregón 100, Culiacán", "exporter_phone": "(713) 555-0100"}}
+    got = {(s.kind, s.value) for s in selectors_for("case", body) if s.valid}
+    kinds = {k for k, _ in got}
+    assert {"company", "phone", "address"} <= kinds
+    assert ("phone", "+526671234567") in got and ("phone", "+17135550100") in got  # each in its own country
+    assert selectors_for("case", {"kind": "mla_request"}) == []
+    assert selectors_for("case", {"precursor": "not a mapping"}) == []
