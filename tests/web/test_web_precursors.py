@@ -35,6 +35,9 @@ def test_list_detail_and_forms_in_both_languages(web, node):
     ana = actor(node, "analyst")
     ship = records.create_record(node, ana, "shipment", SHIPMENT)
     case = pen.notify(node, ana, ship.id, "mx-fgr", reference="PEN-US-0007")
+    listed = web.get("/records", params={"type": "shipment"})
+    assert "1988-I (2024) · US-I" in listed.text and "Controlled or watched chemical" in listed.text
+    assert "1988-I (2024)" in web.get(f"/records/{ship.id}").text
     page = web.get("/precursors")
     assert page.status_code == 200 and "PEN-US-0007" in page.text and "Controlled: 1988-I (2024)" in page.text
     assert "Gulf Fine Chemicals LLC" in page.text and 'href="/precursors"' in page.text  # in the menu
