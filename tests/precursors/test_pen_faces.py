@@ -104,3 +104,15 @@ def test_a_consignee_seen_elsewhere_raises_an_alert(api, node):
     found, _ = alerts.list_alerts(node, ana)
     pairs = [{r["id"] for r in a["records"]} for a in found if a["kind"] == "company"]
     assert {case.id, org.id} in pairs
+
+
+def test_an_auditor_sees_no_notification_content(node):
+    from conftest import actor
+
+    from vinculo.precursors import service as pen
+
+    assert pen.list_notifications(node, actor(node, "auditor")) == []
+    assert pen.alerts(node, actor(node, "auditor")) == []
+    from vinculo.precursors import incidents
+
+    assert incidents.list_incidents(node, actor(node, "auditor")) == []

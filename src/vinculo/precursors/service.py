@@ -230,8 +230,13 @@ def list_notifications(node: Node, actor: Actor, filters: PenFilters | None = No
     if f.company and len(f.company) > 200:
         raise _invalid("company", "at most 200 characters")
     day = _today(today)
-    views = [v for v in _views(node, actor, Filters(type="case", text=KIND))
-             if v.get("body", {}).get("kind") == KIND]
+    try:
+        views = [v for v in _views(node, actor, Filters(type="case", text=KIND))
+                 if v.get("body", {}).get("kind") == KIND]
+    except RecordInvalid as exc:
+        if all(e.field == "text" for e in exc.errors):
+            return []  # a role that reads no content (auditors) sees no notification's content
+        raise
     notes = _answer_notes(node, actor) if views else []
     out = [_summary(node, v, notes, day) for v in views]
     return sorted((s for s in out if _matches(s, f)), key=lambda s: (s["sent"], s["id"]))
