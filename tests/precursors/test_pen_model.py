@@ -114,3 +114,15 @@ def test_selectors_of_a_notification_name_its_parties():
     assert ("phone", "+526671234567") in got and ("phone", "+17135550100") in got  # each in its own country
     assert selectors_for("case", {"kind": "mla_request"}) == []
     assert selectors_for("case", {"precursor": "not a mapping"}) == []
+
+
+def test_answers_keep_the_order_they_were_written_in():
+    body = {"requesting_node": "us-dea", "requested_node": "mx-cofepris"}
+    notes = [{"id": f"note--{c}", "origin": "mx-cofepris", "created": f"2025-12-22T10:00:0{t}Z",
+              "body": {"kind": k, "about_refs": ["case--1"], "text": answer_text(a, "")}}
+             for c, t, k, a in (("f", 1, "status", "acknowledged"), ("a", 2, "response", "objection"),
+                                ("0", 3, "response", "no-objection"), ("1", 4, "status", "acknowledged"))]
+    answers = answers_of("case--1", body, notes)
+    assert [a for a, _, _ in answers] == ["acknowledged", "objection", "no-objection", "acknowledged"]
+    assert decision(answers) == "cleared"  # the last clearance or objection, not a later acknowledgement
+    assert decision(answers[:1]) == "acknowledged" and decision([]) is None

@@ -109,8 +109,8 @@ def answers_of(case_id: str, case_body: dict, notes: list[dict]) -> list[tuple[s
             continue
         who = nodes[ANSWERS[answer][2]]
         if who and note.get("origin") == who:
-            out.append((answer, dt.date.fromisoformat(note["created"][:10]), note["id"]))
-    return sorted(out, key=lambda a: (a[1], a[2]))
+            out.append((str(note["created"]), answer, dt.date.fromisoformat(note["created"][:10]), note["id"]))
+    return [(a, day, nid) for _, a, day, nid in sorted(out)]  # in the order they were written
 
 
 def with_answers(state: CaseState, answers: list[tuple[str, dt.date, str]]) -> CaseState:
@@ -122,12 +122,12 @@ def with_answers(state: CaseState, answers: list[tuple[str, dt.date, str]]) -> C
 def decision(answers: list[tuple[str, dt.date, str]]) -> str | None:
     """The importing authority's last word: ``cleared``, ``objected``, ``information_requested``,
     ``acknowledged`` or ``None``."""
-    last = None
-    for answer, _, _ in answers:
-        event = ANSWERS[answer][1]
-        if event != "information_provided":
-            last = event
-    return last
+    events = [ANSWERS[a][1] for a, _, _ in answers]
+    for wanted in (("cleared", "objected"), ("information_requested",), ("acknowledged",)):
+        found = [e for e in events if e in wanted]
+        if found:
+            return found[-1]  # a clearance or objection is the answer, whatever came after it
+    return None
 
 
 def table() -> RuleTable:
