@@ -19,8 +19,8 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def install(app: FastAPI) -> None:
-    from vinculo.web import (account, alerts, audit, auth, cases, dashboard, editor, graph, imports, partners,
-                             precursors, records)
+    from vinculo.web import account, alerts, audit, auth, cases, dashboard, editor, graph, imports, partners, records
+    from vinculo.web import precursors
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, account, dashboard, editor, records, audit, imports, partners, cases, graph, alerts, precursors):
