@@ -19,6 +19,7 @@ from vinculo.federation.agreements import update_agreement
 from vinculo.node.context import Node, open_node
 from vinculo.node.home import resolve
 from vinculo.node.service import init_node
+from vinculo.precursors import demo as pen_demo
 from vinculo.records import service as records
 from vinculo.records.importers import unodc
 from vinculo.records.importers.rows import Unknowns
@@ -30,7 +31,8 @@ from vinculo.records.types import RECORD_TYPES
 UNODC = Path(__file__).resolve().parents[2] / "examples" / "data" / "drug-trafficking-unodc.zip"
 PASSWORDS = {"analyst": "demo-analyst-pass", "supervisor": "demo-supervisor-pass", "admin": "demo-admin-pass",
              "auditor": "demo-auditor-pass"}
-US_TERMS = {"record_types": ["seizure", "shipment", "lab", "person", "organization", "relationship", "note"],
+US_TERMS = {"record_types": ["seizure", "shipment", "lab", "person", "organization", "relationship", "note",
+                             "case"],
             "max_tlp": "amber", "start": "2024-01-01", "purpose": "Counter-fentanyl cooperation (demo)",
             "retention_days": 730, "withheld_fields": {"person": ["date_of_birth"], "shipment": ["consignee"]}}
 MX_TERMS = {"record_types": ["seizure", "lab", "note", "person"], "max_tlp": "amber", "start": "2024-01-01",
@@ -165,8 +167,10 @@ def run(root: Path, us_port: int = 8000, mx_port: int = 8001, full_unodc: bool =
     procs = [_serve(us, us_port, interval), _serve(mx, mx_port, interval)]
     try:
         _link(us, mx, us_url, mx_url)
+        made = pen_demo.create(us) if fresh else []
         for receiver, origin in ((mx, us.id), (us, mx.id)):
             say(sync.pull(receiver, origin, page_size=1000).line())
+        pen_demo.answer_and_show(us, mx, made, say)
         say("\nWhat each side sees, and why:")
         _seen_by(mx, us.id, say)
         _seen_by(us, mx.id, say)

@@ -13,6 +13,7 @@ from vinculo.api.params import Cursor, Version
 from vinculo.federation.provenance import origin_signature
 from vinculo.node.context import Node
 from vinculo.records import service
+from vinculo.records.control import flag
 from vinculo.records.query import build_filters
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
@@ -51,7 +52,13 @@ def list_records(filters=Depends(_filter_params), cursor: Cursor = None,  # noqa
                  limit: int = Query(50, ge=1, le=service.MAX_PAGE), node: Node = Depends(get_node),
                  actor: Actor = Depends(current_actor)) -> dict:
     page = service.list_records(node, actor, filters, cursor, limit)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return {"items": [_flagged(v) for v in page.items], "next_cursor": page.next_cursor}
+
+
+def _flagged(view: dict) -> dict:
+    """A shipment or seizure of a controlled or watched chemical carries ``control`` (from its released body)."""
+    mark = flag(view.get("type", ""), view.get("body"))
+    return view | {"control": mark} if mark else view
 
 
 @router.get("/records/count")
@@ -68,7 +75,7 @@ def preview_draft(data: RecordIn, node: Node = Depends(get_node), actor: Actor =
 @router.get("/records/{record_id}")
 def read(record_id: str, node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict:
     _, decision = service.get_record(node, actor, record_id)
-    return decision.view | {"release": {"withheld": list(decision.withheld), "reasons": list(decision.reasons)}}
+    return _flagged(decision.view) | {"release": {"withheld": list(decision.withheld), "reasons": list(decision.reasons)}}
 
 
 @router.put("/records/{record_id}")

@@ -11,6 +11,7 @@ import datetime as dt
 from pydantic import Field, model_validator
 
 from vinculo.cases.kinds import CaseKind, machine_for
+from vinculo.cases.preexport import PreExport
 from vinculo.cases.rules import RuleTableError, load_table
 from vinculo.records.fields import Body, CountryCode, LongText, PastDate, RecordRef, ShortText
 
@@ -67,6 +68,7 @@ class Case(Body):
     history: list[CaseTransition] = Field(min_length=1, max_length=500)
     events: list[CaseEventEntry] = Field(default_factory=list, max_length=500)
     description: LongText | None = None
+    precursor: PreExport | None = None  # a pre_export_notification's shipment (vinculo.cases.preexport)
 
     @model_validator(mode="after")
     def _check(self) -> Case:
@@ -79,6 +81,8 @@ class Case(Body):
                 load_table(self.treaty)
             except RuleTableError as exc:
                 raise ValueError(f"treaty: {exc}") from None
+        if (self.kind is CaseKind.PRE_EXPORT_NOTIFICATION) != (self.precursor is not None):
+            raise ValueError("precursor: required for a pre_export_notification, and only for it")
         machine = machine_for(self.kind)
         first = self.history[0]
         if first.from_state is not None or first.to_state != machine.initial:

@@ -9,7 +9,8 @@ from .kinds import CaseKind
 from .model import Assurance, CaseEvent, CaseState, Transition
 
 #: Body fields the pure model does not carry; they are kept as they are across transitions.
-EXTRA_FIELDS = ("reference", "requesting_node", "requested_node", "subject_refs", "description")
+EXTRA_FIELDS = ("reference", "requesting_node", "requested_node", "subject_refs", "description",
+                "precursor")
 
 
 def _d(value: Any) -> date:

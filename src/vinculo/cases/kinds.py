@@ -23,6 +23,7 @@ class CaseKind(StrEnum):
     INFORMATION_REQUEST = "information_request"
     MLA_REQUEST = "mla_request"
     JOINT_OPERATION = "joint_operation_request"
+    PRE_EXPORT_NOTIFICATION = "pre_export_notification"
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,21 @@ MACHINES: dict[CaseKind, Machine] = {
         refused=_END,
         withdrawn=_END,
         cancelled=_END,
+    ),
+    # Pre-export notification of a controlled chemical (1988 Convention art. 12(10)), owned by the
+    # exporting state's node. The importing authority's answers are its own signed notes, read as the
+    # events below (see vinculo.cases.preexport); the exporter records the outcome as states.
+    CaseKind.PRE_EXPORT_NOTIFICATION: _machine(
+        CaseKind.PRE_EXPORT_NOTIFICATION,
+        "notified",
+        ("acknowledged", "cleared", "objected", "information_requested", "information_provided"),
+        notified=("shipped", "suspended", "stopped", "withdrawn"),
+        suspended=("shipped", "stopped", "withdrawn"),
+        shipped=("delivered", "seized_on_arrival"),
+        delivered=_END,
+        seized_on_arrival=_END,
+        stopped=_END,
+        withdrawn=_END,
     ),
 }
 

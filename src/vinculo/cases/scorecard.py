@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from vinculo.cases.convert import state_from_body
 from vinculo.cases.deadlines import deadlines
 from vinculo.cases.kinds import CaseKind, machine_for
+from vinculo.cases.preexport import scorecard_figures
 
 AGE_BUCKETS = ((0, 89, "<90d"), (90, 179, "90-179d"), (180, 364, "180-364d"), (365, 729, "1-2y"),
                (730, 10**9, ">=2y"))
@@ -168,6 +169,11 @@ def compute(local: str, partner: str, period: Period, shared: list[Shared], case
                 and c["body"].get("requested_node") == local]
     from vinculo.cases.trends import trends  # (it builds on this module's helpers)
 
+    pen = CaseKind.PRE_EXPORT_NOTIFICATION.value  # pre-export notifications: their own figures, not requests
+    out_pen, in_pen = ([c for c in cs if c["body"]["kind"] == pen] for cs in (out_cases, in_cases))
+    out_cases, in_cases = ([c for c in cs if c["body"]["kind"] != pen] for cs in (out_cases, in_cases))
+    as_of = min(today, period.end)
+
     in_period = [(a, p) for a, p, at in psi if p == partner and period.has(at.date())]
     hits = sum(1 for a, _ in in_period if a == "psi.hit")
     follow = sum(1 for a, _ in in_period if a == "psi.followup")
@@ -175,9 +181,11 @@ def compute(local: str, partner: str, period: Period, shared: list[Shared], case
         "node": local, "partner": partner, "period": period.label,
         "from": period.start.isoformat(), "to": period.end.isoformat(), "as_of": min(today, period.end).isoformat(),
         "out": {"shared": _shared(shared, "out", period), "requests": _requests(out_cases, answers, period, today),
-                "extradition": _pipeline(out_cases, period, today)},
+                "extradition": _pipeline(out_cases, period, today),
+                "pre_export": scorecard_figures(out_pen, answers, period.start, period.end, as_of)},
         "in": {"shared": _shared(shared, "in", period), "requests": _requests(in_cases, answers, period, today),
-               "extradition": _pipeline(in_cases, period, today)},
+               "extradition": _pipeline(in_cases, period, today),
+               "pre_export": scorecard_figures(in_pen, answers, period.start, period.end, as_of)},
         "psi": {"hits": hits, "followed_up": follow},
         "trends": trends(period, shared, out_cases, in_cases, answers, min(today, period.end)),
         "derived_from": ["audit:release", "audit:receive", "audit:psi.hit", "audit:psi.followup",

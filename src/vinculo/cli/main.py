@@ -9,6 +9,7 @@ import typer
 from vinculo.cli import audit as audit_cli
 from vinculo.cli import backup as backup_cli
 from vinculo.cli import cases as cases_cli
+from vinculo.cli import precursors as precursors_cli
 from vinculo.cli import graph as graph_cli
 from vinculo.cli import scorecard as scorecard_cli
 from vinculo.cli import stats as stats_cli
@@ -48,6 +49,7 @@ app.add_typer(partners_cli.partner_app, name="partner")
 app.add_typer(partners_cli.agreement_app, name="agreement")
 app.add_typer(partners_cli.sync_app, name="sync")
 app.add_typer(cases_cli.app, name="case")
+app.add_typer(precursors_cli.app, name="precursors")
 app.add_typer(stats_cli.app, name="stats")
 app.add_typer(graph_cli.app, name="graph")
 app.add_typer(deconfliction_cli.alerts_app, name="alerts")

@@ -145,6 +145,22 @@ def _shipment(c: _Collector, body: Mapping[str, Any], country: str | None) -> No
     c.each("cas_numbers", "cas", cas)
 
 
+def _case(c: _Collector, body: Mapping[str, Any], country: str | None) -> None:
+    """A pre-export notification: the companies, addresses and phones of its exporter, importer and consignee
+    (the exporter's in the exporting country, the others in the importing country)."""
+    pen = body.get("precursor")
+    if not isinstance(pen, Mapping):
+        return
+    sub = _Collector(pen)
+    for party in ("exporter", "importer", "consignee"):
+        here = _country(body.get("requesting_country") if party == "exporter" else body.get("requested_country"),
+                        country)
+        sub.each(party, "company", company)
+        sub.each(f"{party}_address", "address", lambda raw, here=here: address(raw, here))
+        sub.each(f"{party}_phone", "phone", lambda raw, here=here: phone(raw, here))
+    c.add(sub.out)
+
+
 def _seizure(c: _Collector, body: Mapping[str, Any], country: str | None) -> None:
     c.each("cas", "cas", cas)
     c.each("cas_numbers", "cas", cas)
@@ -157,7 +173,7 @@ def _location(c: _Collector, body: Mapping[str, Any], country: str | None) -> No
 
 _BY_TYPE: dict[str, Callable[[_Collector, Mapping[str, Any], str | None], None]] = {
     "person": _person, "organization": _organization, "vehicle": _vehicle, "phone": _phone,
-    "shipment": _shipment, "seizure": _seizure, "location": _location,
+    "shipment": _shipment, "seizure": _seizure, "location": _location, "case": _case,
 }
 _ANY_TYPE: tuple[tuple[str, str, Callable[[str], Selector]], ...] = (
     ("clabe", "clabe", clabe), ("ssn", "ssn", ssn), ("ein", "ein", ein),

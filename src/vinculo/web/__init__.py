@@ -20,9 +20,10 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 def install(app: FastAPI) -> None:
     from vinculo.web import account, alerts, audit, auth, cases, dashboard, editor, graph, imports, partners, records
+    from vinculo.web import precursors
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, account, dashboard, editor, records, audit, imports, partners, cases, graph, alerts):
+    for module in (auth, account, dashboard, editor, records, audit, imports, partners, cases, graph, alerts, precursors):
         app.include_router(module.router)
 
     app.add_middleware(HtmlHeaders)

@@ -81,6 +81,7 @@ CASE_KINDS = {
     "temporary_surrender": N_("Temporary surrender"), "deportation_expulsion": N_("Deportation or expulsion"),
     "extra_treaty_transfer": N_("Transfer outside the treaty"), "information_request": N_("Information request"),
     "mla_request": N_("Mutual legal assistance request"), "joint_operation_request": N_("Joint operation request"),
+    "pre_export_notification": N_("Pre-export notification"),
 }
 
 CASE_STATES = {
@@ -102,7 +103,15 @@ CASE_STATES = {
     "concluded": N_("Concluded"),
     "evidence_closed": N_("Evidence closed"), "objections_filed": N_("Objections filed"),
     "report_delivered": N_("Report delivered"),
+    "notified": N_("Notified"), "shipped": N_("Shipped"), "stopped": N_("Stopped"), "delivered": N_("Delivered"),
+    "seized_on_arrival": N_("Seized on arrival"), "cleared": N_("Cleared"), "objected": N_("Objected"),
+    "information_requested": N_("Information requested"), "information_provided": N_("Information provided"),
 }
+
+PEN_ANSWERS = {"acknowledged": N_("Acknowledged"), "no-objection": N_("No objection"),
+               "legitimate-consignee": N_("Legitimate consignee"), "objection": N_("Objection"),
+               "information-requested": N_("Information requested"),
+               "information-provided": N_("Information provided")}
 
 NOTE_KINDS = {"note": N_("Note"), "confirmation": N_("Confirmation"), "response": N_("Response"),
               "correction": N_("Correction"), "status": N_("Status update"),
@@ -125,7 +134,8 @@ PSI_ROLES = {"initiator": N_("Started here"), "responder": N_("Started by the pa
 KINDS = {"type": TYPES, "role": ROLES, "tlp": TLP, "handling": HANDLING, "reliability": RELIABILITY,
          "accuracy": ACCURACY, "field": FIELDS,
          "case_kind": CASE_KINDS, "case_state": CASE_STATES, "note_kind": NOTE_KINDS,
-         "selector": SELECTORS, "psi_stage": PSI_STAGES, "psi_status": PSI_STATUSES, "psi_role": PSI_ROLES}
+         "selector": SELECTORS, "psi_stage": PSI_STAGES, "psi_status": PSI_STATUSES, "psi_role": PSI_ROLES,
+         "pen_answer": PEN_ANSWERS}
 
 
 HUMANISED = ("field", "case_state")

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from vinculo.records.control import flag as control_flag
 from vinculo.web import i18n, labels
 from vinculo.web.session import csrf_token, remember
 
@@ -28,6 +29,7 @@ def environment(locale: str) -> Environment:
     env.filters["country"] = lambda v: i18n.country_name(v, locale)
     env.filters["urlq"] = lambda v: quote(str(v), safe="")
     env.globals["label"] = lambda kind, value: labels.label(kind, value, locale)
+    env.globals["control"] = control_flag  # a shipment or seizure of a controlled chemical (its released body)
     return env
 
 
@@ -43,6 +45,7 @@ def nav(actor: object) -> list[tuple[str, str]]:
         items.append(("/import", "import"))
     if may("records.read"):
         items += [("/cases", "cases"), ("/graph", "graph"), ("/alerts", "alerts")]
+        items.append(("/precursors", "precursors"))
     if may("node.manage"):
         items.append(("/partners", "partners"))
     if may("audit.read"):
