@@ -43,7 +43,7 @@ def nav(actor: object) -> list[tuple[str, str]]:
         items.append(("/import", "import"))
     if may("records.read"):
         items += [("/cases", "cases"), ("/graph", "graph"), ("/alerts", "alerts")]
-    if may("node.manage"):
+    if may("partners.read"):
         items.append(("/partners", "partners"))
     if may("audit.read"):
         items.append(("/audit", "audit"))
