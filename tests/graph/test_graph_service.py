@@ -17,7 +17,6 @@ from vinculo.graph import service as graph
 from vinculo.records import service as records
 from vinculo.records.model import RecordInvalid
 
-
 # Hidden from analysts, read by supervisors: H3 (TLP:RED is for named people only, whatever their role).
 H3 = {"tlp": "amber", "handling": "H3", "handling_text": "task force only"}
 
