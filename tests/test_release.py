@@ -98,9 +98,11 @@ def test_onward_permission_travels_signed_and_agreement_can_take_it_off():
     assert own.markings.onward  # the stored record is untouched
 
 
-def test_red_only_to_named_partner():
+def test_red_never_to_a_partner():
+    """TLP:RED is for named people: not even a partner named in the markings receives it."""
     assert not release(rec(tlp=TLP.RED), mx(agreement(max_tlp=TLP.RED))).allowed
-    assert release(rec(tlp=TLP.RED, partners=["mx-fgr"]), mx(agreement(max_tlp=TLP.RED))).allowed
+    named = release(rec(tlp=TLP.RED, partners=["mx-fgr"]), mx(agreement(max_tlp=TLP.RED)))
+    assert not named.allowed and "never sent to a partner" in named.reasons[0]
 
 
 def test_named_recipients_exclude_others():
@@ -154,7 +156,7 @@ def test_local_roles():
     audit = release(rec(), LocalUser("a", "auditor", node))
     assert audit.allowed and audit.view["body"] == {} and audit.view["markings"]["tlp"] == "amber"
     assert not release(rec(tlp=TLP.RED), LocalUser("a", "analyst", node)).allowed
-    assert release(rec(tlp=TLP.RED), LocalUser("s", "supervisor", node)).allowed
+    assert not release(rec(tlp=TLP.RED), LocalUser("s", "supervisor", node)).allowed  # named people only
     assert not release(rec(), LocalUser("x", "root", node)).allowed
 
 
@@ -199,7 +201,8 @@ def test_partner_never_gets_what_rules_forbid(record, a):
         assert m.tlp.at_most(a.max_tlp) and m.handling not in a.handling_refused
         assert not m.partners or "mx-fgr" in m.partners
         assert m.tlp is not TLP.AMBER_STRICT
-        if m.tlp is TLP.RED or m.handling is Handling.H3:
+        assert m.tlp is not TLP.RED
+        if m.handling is Handling.H3:
             assert "mx-fgr" in m.partners
         if record.origin != "us-dea":
             assert record.origin != "mx-fgr" and m.onward and record.origin in a.relay_origins

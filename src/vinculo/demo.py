@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -117,7 +118,7 @@ def _serve(node: Node, port: int, interval: int) -> subprocess.Popen:
             return proc
         except httpx.HTTPError:
             time.sleep(0.1)
-    proc.terminate()
+    stop_all([proc])
     raise RuntimeError(f"node {node.id} did not start on port {port}")
 
 
@@ -164,8 +165,11 @@ def run(root: Path, us_port: int = 8000, mx_port: int = 8001, full_unodc: bool =
         _made_up_mx(mx, Actor("analyst", "analyst", mx.id), us_ids)
         say("made-up records: precursor shipments, a person, a company, a RED source note, labs, a pill seizure")
     us_url, mx_url = f"http://127.0.0.1:{us_port}", f"http://127.0.0.1:{mx_port}"
-    procs = [_serve(us, us_port, interval), _serve(mx, mx_port, interval)]
+    procs: list[subprocess.Popen] = []
+    before = signal.signal(signal.SIGTERM, _interrupted)  # SIGTERM stops the demo as Ctrl-C does
     try:
+        procs.append(_serve(us, us_port, interval))
+        procs.append(_serve(mx, mx_port, interval))
         _link(us, mx, us_url, mx_url)
         made = pen_demo.create(us) if fresh else []
         for receiver, origin in ((mx, us.id), (us, mx.id)):
@@ -193,7 +197,26 @@ def run(root: Path, us_port: int = 8000, mx_port: int = 8001, full_unodc: bool =
     except KeyboardInterrupt:
         pass
     finally:
-        for p in procs:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not cut the stopping short
+        try:
+            stop_all(procs)
+        finally:
+            signal.signal(signal.SIGTERM, before)
+
+
+def _interrupted(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def stop_all(procs: list[subprocess.Popen], grace: float = 15.0) -> None:
+    """Stop every server the demo started: SIGTERM, then SIGKILL for any still running after `grace`."""
+    for p in procs:
+        if p.poll() is None:
             p.terminate()
-        for p in procs:
-            p.wait(10)
+    deadline = time.monotonic() + grace
+    for p in procs:
+        try:
+            p.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(5)

@@ -99,13 +99,13 @@ def test_fast_searches_equal_the_exact_ones(node, random_world):
 
 @pytest.fixture
 def detours(node, supervisor):
-    """a - h1..h6 - b (six RED records, each on its own 2-hop path) and a - v1 - v2 - b all AMBER."""
-    def rec(name, tlp=TLP.AMBER):
-        return records.create_record(node, supervisor, "person", {"full_name": name}, marks(tlp, Handling.H0)).id
+    """a - h1..h6 - b (six AMBER H3 records, each on its own 2-hop path) and a - v1 - v2 - b all AMBER."""
+    def rec(name, tlp=TLP.AMBER, handling=Handling.H0):
+        return records.create_record(node, supervisor, "person", {"full_name": name}, marks(tlp, handling)).id
 
     ids = {"a": rec("a"), "b": rec("b"), "v1": rec("v1"), "v2": rec("v2")}
     for i in range(1, 7):
-        ids[f"h{i}"] = rec(f"h{i}", TLP.RED)
+        ids[f"h{i}"] = rec(f"h{i}", TLP.AMBER, Handling.H3)  # supervisors only (TLP:RED: named people only)
     pairs = [("a", "v1"), ("v1", "v2"), ("v2", "b")] + [(x, f"h{i}") for i in range(1, 7) for x in ("a", "b")]
     for x, y in pairs:
         records.create_record(node, supervisor, "relationship",
@@ -137,7 +137,7 @@ def test_hidden_on_the_only_path_and_the_adjacency_following_the_feed(node, supe
     ids, back = detours, {v: k for k, v in detours.items()}
     assert graph.path(node, supervisor, ids["a"], ids["b"]).paths[0][1].startswith("person--")
     assert len(graph.path(node, supervisor, ids["a"], ids["b"]).paths[0]) == 3  # via a RED h
-    records.update_record(node, supervisor, ids["v1"], {"full_name": "v1"}, marks(TLP.RED, Handling.H0))
+    records.update_record(node, supervisor, ids["v1"], {"full_name": "v1"}, marks(TLP.AMBER, Handling.H3))
     assert graph.path(node, analyst, ids["a"], ids["b"]).paths == []  # the only visible path is now hidden
     rel = records.create_record(node, supervisor, "relationship",
                                 {"relationship_type": "related-to", "source_ref": ids["a"], "target_ref": ids["v2"]})

@@ -10,7 +10,7 @@ from vinculo.graph.visibility import code, rule_for
 from vinculo.sharing.markings import TLP, Handling
 
 AMBER = code(TLP.AMBER, Handling.H0, False)
-RED = code(TLP.RED, Handling.H0, False)
+RED = code(TLP.AMBER, Handling.H3, False)  # supervisors only (TLP:RED itself: named people, no role)
 
 #   a - b - c - d - e      f - g     h (no edges)
 #       |       |

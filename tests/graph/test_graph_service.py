@@ -17,19 +17,22 @@ from vinculo.graph import service as graph
 from vinculo.records import service as records
 from vinculo.records.model import RecordInvalid
 
+# Hidden from analysts, read by supervisors: H3 (TLP:RED is for named people only, whatever their role).
+H3 = {"tlp": "amber", "handling": "H3", "handling_text": "task force only"}
+
 
 @pytest.fixture
 def world(node, supervisor):
-    """shipment -supplied-> lab -produced-> seizure -related-to-> org (TLP:RED); person -member-of-> org;
+    """shipment -supplied-> lab -produced-> seizure -related-to-> org (H3: supervisors only); person -member-of-> org;
     a second route shipment -> phone -> seizure; an unrelated pair vehicle - location."""
     def rec(kind, body, tlp=None):
-        return records.create_record(node, supervisor, kind, body, {"tlp": tlp} if tlp else None).id
+        return records.create_record(node, supervisor, kind, body, H3 if tlp == "h3" else None).id
 
     ids = {
         "shipment": rec("shipment", {"date": "2025-01-01", "status": "stopped", "substance_raw": "4-AP"}),
         "lab": rec("lab", {"kind": "fentanyl-synthesis", "status": "dismantled", "country": "MX"}),
         "seizure": rec("seizure", {"date": "2025-02-01", "country": "US", "substance": "fentanyl"}),
-        "org": rec("organization", {"name": "Cartel X", "kind": "cartel"}, "red"),
+        "org": rec("organization", {"name": "Cartel X", "kind": "cartel"}, "h3"),
         "person": rec("person", {"full_name": "Juan Perez"}),
         "phone": rec("phone", {"number": "+52 55 1234 5678"}),
         "vehicle": rec("vehicle", {"kind": "truck", "plate": "ABC123"}),
@@ -44,7 +47,7 @@ def world(node, supervisor):
     ids["r3"] = rel("seizure", "org")
     ids["r4"] = rel("person", "org", "member-of")
     ids["r5"] = rel("shipment", "phone", "uses")
-    ids["r6"] = rel("phone", "seizure", "related-to", "red")
+    ids["r6"] = rel("phone", "seizure", "related-to", "h3")
     ids["r7"] = rel("vehicle", "location", "located-at")
     return ids
 

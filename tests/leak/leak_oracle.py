@@ -171,8 +171,8 @@ class Oracle:
             return f"unknown TLP {tlp!r}"
         if tlp == "amber+strict":
             why.append("TLP:AMBER+STRICT sent to a partner")
-        if tlp == "red" and not named:
-            why.append("TLP:RED to a partner not named")
+        if tlp == "red":
+            why.append("TLP:RED to a partner (it is for named people only)")
         if TLP_RANK[tlp] > TLP_RANK[a.get("max_tlp", "green")]:
             why.append(f"TLP:{tlp} above the agreement's max_tlp {a.get('max_tlp')}")
         if handling == "H3" and not named:

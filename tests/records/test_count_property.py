@@ -1,7 +1,7 @@
 """A count an audience gets equals the number of records it could list, always (hypothesis, both databases).
 
-Random records (random markings, origins, revocation and bodies) are stored, then every local role counts
-and lists them with random filters, `text` included. The dashboard's seizure total is held to the same.
+Random records (random markings, TLP:RED recipients, origins, revocation and bodies) are stored, then every
+local role, as users named and not named on the TLP:RED ones, counts and lists them with random filters, `text` included. The dashboard's seizure total is held to the same.
 """
 
 from __future__ import annotations
@@ -22,17 +22,26 @@ from vinculo.sharing.markings import Markings
 from vinculo.sharing.release import ROLES
 from vinculo.store.feed import allocate_seq
 from vinculo.store.tables import record_versions
+from vinculo.store.tables_readers import record_readers
 
 WORDS = ("palenque", "tuesday", "informant", "warehouse", "ferry")
 ORIGINS = ("us-dea", "mx-fgr", "co-dijin")
 T0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
+# Who may be named on a TLP:RED record, and who reads: the role-named actors and two more of each role.
+NAMES = ("analyst", "supervisor", "auditor", "ana2", "sup2")
+READERS = (*((r, r) for r in ROLES), ("analyst", "ana2"), ("supervisor", "sup2"))
+
 markings = st.builds(
-    lambda tlp, handling: Markings(
-        tlp=tlp, handling=handling, handling_text="ask" if handling == "H3" else None
+    lambda tlp, handling, named: Markings(
+        tlp=tlp,
+        handling=handling,
+        handling_text="ask" if handling == "H3" else None,
+        recipients=tuple(named) if tlp == "red" else (),
     ),
     st.sampled_from(("clear", "green", "amber", "amber+strict", "red")),
     st.sampled_from(("H0", "H1", "H2", "H3")),
+    st.lists(st.sampled_from(NAMES), max_size=3, unique=True),
 )
 
 
@@ -79,6 +88,7 @@ filters = st.fixed_dictionaries(
 def _store(node, items) -> None:
     with node.uow() as uow:
         uow.conn.execute(sa.delete(record_versions))
+        uow.conn.execute(sa.delete(record_readers))
         seq = allocate_seq(uow.conn, len(items))
         rows = []
         for k, ((rtype, body), marks, origin, revoked) in enumerate(items):
@@ -102,15 +112,15 @@ def _listed(node, who, f) -> list[dict]:
 
 
 @settings(
-    max_examples=25,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(items=stored, given_filters=st.lists(filters, min_size=1, max_size=3))
 def test_count_equals_listing_for_every_role(node, items, given_filters):
     _store(node, items)
-    for role in ROLES:
-        who = actor(node, role)
+    for role, name in READERS:
+        who = actor(node, role, name)
         for given_ in given_filters:
             f = build_filters(**given_)
             if role == "admin":

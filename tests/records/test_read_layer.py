@@ -132,4 +132,9 @@ def test_rule_is_release_itself():
     analyst = reads.read_rule("analyst")
     assert ("red", "H0") not in analyst.readable and ("amber", "H3") not in analyst.readable
     assert ("amber", "H1") in analyst.whole and analyst.whole == analyst.readable
-    assert reads.read_rule("supervisor").whole == auditor.readable
+    red = {("red", h) for h in ("H0", "H1", "H2", "H3")}
+    supervisor = reads.read_rule("supervisor")
+    assert supervisor.whole == auditor.readable - red  # TLP:RED: named people only, whatever their role
+    for rule in (analyst, supervisor):
+        assert rule.named_readable == rule.named_whole == red
+    assert not auditor.named_readable and not reads.read_rule("admin").named_readable

@@ -65,7 +65,9 @@ def test_rules_come_from_release():
     analyst = aggregates.rule_for("analyst")
     assert ("red", "H0") not in analyst.pairs and ("amber", "H3") not in analyst.pairs
     assert ("amber+strict", "H2") in analyst.pairs
-    assert len(aggregates.rule_for("supervisor").pairs) == len(TLP) * len(Handling)
+    supervisor = aggregates.rule_for("supervisor")
+    assert len(supervisor.pairs) == (len(TLP) - 1) * len(Handling)  # TLP:RED: only where it names them
+    assert supervisor.named == analyst.named == {("red", h.value) for h in Handling}
     assert aggregates.rule_for("admin").reads_nothing and aggregates.rule_for("auditor").reads_nothing
 
 
@@ -76,8 +78,9 @@ def test_dashboard_counts_follow_writes(node):
     first = dashboard.counts(node, ana)
     assert first.total == 1 and first.trends[0].substance == "fentanyl" and first.trends[0].series[-1] == 1
     service.create_record(node, ana, "seizure", SEIZURE | {"substance": "cocaine"}, {"tlp": "red"})
-    assert dashboard.counts(node, ana).total == 1  # analysts do not read TLP:RED
-    assert dashboard.counts(node, Actor("sam", "supervisor", node.id)).total == 2
+    assert dashboard.counts(node, ana).total == 2  # TLP:RED: its author reads it
+    assert dashboard.counts(node, Actor("sam", "supervisor", node.id)).total == 1  # not named: not read
+    assert dashboard.counts(node, Actor("bea", "analyst", node.id)).total == 1
     assert not dashboard.counts(node, Actor("aud", "auditor", node.id)).readable
     assert not dashboard.counts(node, Actor("adm", "admin", node.id)).readable
 

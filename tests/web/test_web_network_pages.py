@@ -59,14 +59,26 @@ def _terms(**over):
     return base | over
 
 
-def test_partner_pages_are_for_administrators(site, node):
+def test_partner_pages_are_read_by_liaison_officers_and_managed_by_administrators(site, node):
+    """Analysts and supervisors read partner status and agreements (issue 25 item 5); only administrators
+    edit an agreement or see receipts by record id; auditors see neither."""
     web, _ = site
-    login(web, "ana")
-    assert web.get("/partners").status_code == 403
-    assert web.get("/partners/mx-fgr/agreement").status_code == 403
-    assert 'href="/partners"' not in web.get("/").text
+    for name in ("ana", "sam"):
+        login(web, name)
+        page = web.get("/partners")
+        assert page.status_code == 200 and "mx-fgr" in page.text and 'href="/partners"' in web.get("/").text
+        detail = web.get("/partners/mx-fgr")
+        assert detail.status_code == 200 and "Place" in detail.text  # the agreement's terms
+        assert "Edit the agreement" not in detail.text
+        assert web.get("/partners/mx-fgr/agreement").status_code == 403
+        web.cookies.clear()
+    login(web, "aud")
+    assert web.get("/partners").status_code == 403 and 'href="/partners"' not in web.get("/").text
     web.cookies.clear()
     login(web, "adm")
+    home = web.get("/")
+    assert "No records from partners yet" not in home.text and "counts only" in home.text
+    assert 'href="/partners/mx-fgr"' in home.text and "never pulled" in home.text
     page = web.get("/partners")
     assert page.status_code == 200 and "mx-fgr" in page.text and "SHA256:" in page.text
     assert "never pulled" in page.text and 'href="/partners"' in page.text

@@ -12,9 +12,9 @@ MIN_PASSWORD = 12
 
 # What each role may do besides reading (reading goes through release()).
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "analyst": frozenset({"records.read", "records.write", "records.import"}),
-    "supervisor": frozenset({"records.read", "records.write", "records.import", "records.revoke"}),
-    "admin": frozenset({"users.manage", "node.manage"}),
+    "analyst": frozenset({"records.read", "records.write", "records.import", "partners.read"}),
+    "supervisor": frozenset({"records.read", "records.write", "records.import", "records.revoke", "partners.read"}),
+    "admin": frozenset({"users.manage", "node.manage", "partners.read"}),
     "auditor": frozenset({"records.read", "audit.read"}),
 }
 

@@ -218,3 +218,10 @@ def list_users(node: Node) -> list[dict]:
         r["second_factor"] = "totp" if r.pop("confirmed") else ("required, not enrolled" if r["role"] in required
                                                                  else "none")
     return rows
+
+
+def known_names(conn, names: list[str] | tuple[str, ...]) -> set[str]:
+    """Which of `names` are users of this node (disabled ones included: naming is not logging in)."""
+    if not names:
+        return set()
+    return set(conn.execute(select(users.c.name).where(users.c.name.in_(sorted(set(names))))).scalars())

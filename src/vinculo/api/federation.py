@@ -101,7 +101,7 @@ async def post_tree_head(request: Request, node: Node = Depends(get_node)) -> di
 
 @router.get("/partners")
 def partners(node: Node = Depends(get_node), actor: Actor = Depends(current_actor)) -> dict:
-    _admin(actor)
+    """Partner status and agreements: liaison officers (analysts, supervisors) and administrators."""
     return {"partners": overview.partners_overview(node, actor), "sync": sync.status(node)}
 
 

@@ -50,6 +50,13 @@ def errors() -> Iterator[None]:
         fail(str(exc), 4)
     except Conflict as exc:
         fail(str(exc), 5)
+    except Exception as exc:
+        from vinculo.store.engine import BUSY_SECONDS, busy_seconds, locked
+
+        if not locked(exc):
+            raise
+        fail(f"the database stayed busy with another writer for {busy_seconds():g} s (an import?): nothing was "
+             f"written; try again when it is done (or wait longer: {BUSY_SECONDS})", 6)
 
 
 def emit_json(value: object) -> None:

@@ -75,12 +75,17 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from vinculo.api.app import create_app
+        from vinculo.cli.listen import PortTaken, bind
         from vinculo.federation.at_rest import SigningLoop
         from vinculo.federation.scheduler import SyncLoop
         from vinculo.node.key_rotation import hold_key
         from vinculo.retention.job import RetentionLoop
 
         n = node()
+        try:
+            sock = bind(host, port)  # before anything starts or is announced
+        except PortTaken as exc:
+            fail(str(exc))
         hold_key(n.home)  # until this process exits: `vinculo node rotate-key` is refused meanwhile
         loop = SyncLoop(n, sync_interval) if sync_interval > 0 else None
         if loop:
@@ -93,7 +98,7 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"node {n.id} serving on http://{host}:{port} (API under /api/v1, docs at /docs, TAXII at "
                    f"/taxii2/); pulling from partners {'every %gs' % sync_interval if loop else 'only on demand'}")
         try:
-            uvicorn.run(create_app(n), host=host, port=port, log_level="warning")
+            uvicorn.Server(uvicorn.Config(create_app(n), log_level="warning")).run(sockets=[sock])
         finally:
             signer.stop()
             if retention:

@@ -25,8 +25,10 @@ from vinculo.node.context import Node
 from vinculo.records import holding
 from vinculo.records.model import document_bytes, version_document
 from vinculo.records.repository import parse_markings
+from vinculo.store.engine import locked
 from vinculo.store.feed import lock_node_state
 from vinculo.store.tables import node_state
+from vinculo.store.uow import READ_ONLY
 
 log = logging.getLogger("vinculo.signing")
 
@@ -54,8 +56,13 @@ def sign_pending(node: Node, after: int = 0, batch: int = BATCH) -> tuple[int, i
     Returns (how many were signed, where the next call may start): every current version of ours at or
     before that point is signed."""
     with node.engine.connect() as conn:
-        last = conn.execute(select(node_state.c.last_seq)).scalar() or 0  # read first: see below
-        rows = holding.unsigned_own(conn, node.id, after, batch)
+        conn.info[READ_ONLY] = True  # on SQLite a read takes no write lock (it waited behind imports)
+        try:
+            last = conn.execute(select(node_state.c.last_seq)).scalar() or 0  # read first: see below
+            rows = holding.unsigned_own(conn, node.id, after, batch)
+            conn.rollback()
+        finally:
+            conn.info.pop(READ_ONLY, None)
     if not rows:  # every version up to `last` was committed before it was read, so none is unsigned
         return 0, max(after, last)
     signatures = sign_many(node.key, [stored_canonical(r) for r in rows])
@@ -93,8 +100,11 @@ class SigningLoop(threading.Thread):
         while not self.stopped.is_set():
             try:
                 signed, self.after = sign_pending(self.node, self.after)
-            except Exception:  # noqa: BLE001 - the loop must outlive one failure; it is logged
-                log.exception("signing at rest failed")
+            except Exception as exc:  # noqa: BLE001 - the loop must outlive one failure; it is logged
+                if locked(exc):  # another writer held the database longer than the wait: next round
+                    log.warning("signing: the database is busy with another writer; trying again later")
+                else:
+                    log.exception("signing at rest failed")
                 signed = 0
             self.signed += signed
             if not signed:

@@ -101,7 +101,9 @@ class Guard:
         named = partner in marks.get("partners", [])
         if marks.get("partners") and not named:
             return f"{partner} is not a named recipient"
-        if (marks["tlp"] == "red" or marks["handling"] == "H3") and not named:
+        if marks["tlp"] == "red":
+            return "TLP:RED never leaves this node: it is for the people it names here"
+        if marks["handling"] == "H3" and not named:
             return "TLP:RED / H3 only to named recipients"
         if marks["handling"] in {h.value for h in a.handling_refused}:
             return f"handling {marks['handling']} refused by the agreement"

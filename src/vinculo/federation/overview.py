@@ -8,10 +8,9 @@ from sqlalchemy import func, select
 
 from vinculo.accounts.model import Actor
 from vinculo.federation import head_store
-from vinculo.federation.preview import require_manage
 from vinculo.node.context import Node
 from vinculo.node.keys import fingerprint
-from vinculo.records.service import NotFound
+from vinculo.records.service import Forbidden, NotFound
 from vinculo.sharing import service as sharing
 from vinculo.store.tables import partners
 from vinculo.store.tables_federation import receipts, sync_state
@@ -59,22 +58,24 @@ def _describe(conn, row) -> dict:
 
 
 def partners_overview(node: Node, actor: Actor) -> list[dict]:
-    """Every partner with its key fingerprint, agreement in force, last sync and receipt counts."""
-    require_manage(actor)
+    """Every partner with its key fingerprint, agreement in force, last sync and receipt counts (liaison
+    officers read it too: `partners.read`; no credential is ever part of it)."""
+    require_read(actor)
     with node.engine.connect() as conn:
         return [_describe(conn, r) for r in conn.execute(select(partners).order_by(partners.c.node_id))]
 
 
 def partner_detail(node: Node, actor: Actor, partner: str, receipt_limit: int = 50) -> dict:
-    """One partner as in the overview, with its agreement versions and latest receipts."""
-    require_manage(actor)
+    """One partner as in the overview, with its agreement versions and latest receipts (receipts name
+    record ids: only for those who manage the node; others get the counts)."""
+    require_read(actor)
     with node.engine.connect() as conn:
         row = conn.execute(select(partners).where(partners.c.node_id == partner)).one_or_none()
         if row is None:
             raise NotFound(f"no partner {partner}")
         out = _describe(conn, row)
         out["versions"] = sharing.agreement_history(conn, partner)
-        out["latest_receipts"] = [
+        out["latest_receipts"] = [] if not actor.may("node.manage") else [
             dict(r._mapping)
             for r in conn.execute(
                 select(receipts)
@@ -84,3 +85,10 @@ def partner_detail(node: Node, actor: Actor, partner: str, receipt_limit: int = 
             )
         ]
     return out
+
+
+def require_read(actor: Actor) -> None:
+    """Partner status and agreements: read by liaison officers (analysts, supervisors) and administrators."""
+    if not actor.may("partners.read"):
+        message = f"role {actor.role} may not read partner status and agreements"
+        raise Forbidden(message, (message,))

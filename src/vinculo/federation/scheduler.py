@@ -7,6 +7,7 @@ import threading
 
 from vinculo.federation import sync
 from vinculo.node.context import Node
+from vinculo.store.engine import locked
 
 log = logging.getLogger("vinculo.sync")
 
@@ -23,8 +24,11 @@ class SyncLoop(threading.Thread):
             try:
                 for item in sync.run_all(self.node, self.page_size):
                     log.info("sync: %s", item if isinstance(item, str) else item.line())
-            except Exception:  # noqa: BLE001 - the loop must outlive one bad run; it is logged
-                log.exception("sync run failed")
+            except Exception as exc:  # noqa: BLE001 - the loop must outlive one bad run; it is logged
+                if locked(exc):  # another writer held the database longer than the wait: next round
+                    log.warning("sync: the database is busy with another writer; trying again later")
+                else:
+                    log.exception("sync run failed")
             self.runs += 1
 
     def stop(self) -> None:

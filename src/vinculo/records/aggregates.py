@@ -11,7 +11,7 @@ check that the SQL counts equal counting the released views record by record.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from sqlalchemy import Connection, func, select
 
 from vinculo.records import reads
 from vinculo.records.model import Record
-from vinculo.sharing.release import Release
+from vinculo.sharing.release import LocalUser, Release
 from vinculo.store.tables import record_versions as rv
 
 # The body fields the counts group by: a role counts a record only if its view shows all of them.
@@ -33,10 +33,18 @@ class VisibleRule:
 
     role: str
     pairs: frozenset[tuple[str, str]]
+    named: frozenset[tuple[str, str]] = frozenset()
+    """What naming a user adds (TLP:RED recipients, this node's records: see `reads.ReadRule`)."""
+    user: LocalUser | None = None
+    """Set by `naming`: the rule then counts only this node's records that name `user`, at `named`."""
 
     @property
     def reads_nothing(self) -> bool:
-        return not self.pairs
+        return not self.pairs and not self.named
+
+    def naming(self, user: LocalUser) -> VisibleRule | None:
+        """The rule for the records that count for `user` only because they name it (None: there are none)."""
+        return replace(self, user=user) if self.named else None
 
 
 def _reads(record: Record, decision: Release) -> bool:
@@ -50,7 +58,11 @@ def _reads(record: Record, decision: Release) -> bool:
 def rule_for(role: str, record_types: tuple[str, ...] = ("seizure", "lab")) -> VisibleRule:
     """Which markings let `role` read the counted fields of `record_types`, asked of `release()` through
     the read layer's probes (`reads.probed_pairs`)."""
-    return VisibleRule(role, reads.probed_pairs(role, _reads, record_types))
+    pairs = reads.probed_pairs(role, _reads, record_types)
+    if reads.probed_pairs(role, _reads, record_types, origins=(reads.PROBE_PARTNER,), named=True) != pairs:
+        raise RuleUndecidable(f"release() for a named {role} depends on a partner's markings")
+    named = reads.probed_pairs(role, _reads, record_types, origins=(reads.PROBE_NODE,), named=True) - pairs
+    return VisibleRule(role, pairs, named)
 
 
 def _json_text(conn: Connection, column: sa.Column, key: str) -> sa.ColumnElement:
@@ -60,6 +72,8 @@ def _json_text(conn: Connection, column: sa.Column, key: str) -> sa.ColumnElemen
 
 
 def _visible(conn: Connection, rule: VisibleRule) -> sa.ColumnElement:
+    if rule.user is not None:
+        return reads._named(rule.named, rule.user)
     return reads.visible(rule.pairs)
 
 

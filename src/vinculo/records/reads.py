@@ -28,6 +28,7 @@ from vinculo.records.types import RECORD_TYPES
 from vinculo.sharing.markings import TLP, Handling, Markings
 from vinculo.sharing.release import LocalUser, Release, release
 from vinculo.store.tables import record_versions as rv
+from vinculo.store.tables_readers import record_readers
 
 PROBE_NODE = "probe-local"
 PROBE_PARTNER = "probe-partner"
@@ -64,27 +65,37 @@ def probe(record_type: str, origin: str, marks: Markings, revoked: bool = False)
     )
 
 
+PROBE_USER = "probe"
+# Whom a probe TLP:RED record names: nobody, others only (both: the probe user is not named), or the probe
+# user, alone or not first (named). Only TLP:RED names people (`Markings.recipients`).
+_UNNAMED = ((), ("probe-other",))
+_NAMED = ((PROBE_USER,), ("probe-other", PROBE_USER))
+
+
 def probed_pairs(
     role: str,
     outcome: Callable[[Record, Release], bool],
     record_types: tuple[str, ...] = RECORD_TYPES,
     revoked: tuple[bool, ...] = (False, True),
+    origins: tuple[str, ...] = (PROBE_NODE, PROBE_PARTNER),
+    named: bool = False,
 ) -> frozenset[Pair]:
     """The (TLP, handling) pairs for which `outcome(record, release(record, role))` holds, asked of
-    `release()` with a probe record for every pair, record type, origin (ours, a partner's) and revoked
-    state. Raises `RuleUndecidable` if the answer depends on anything but the pair."""
-    user = LocalUser("probe", role, PROBE_NODE)
+    `release()` with a probe record for every pair, record type, origin (ours, a partner's), revoked
+    state and list of TLP:RED recipients (`named`: lists that name the probe user, else lists that do
+    not). Raises `RuleUndecidable` if the answer depends on anything but the pair."""
+    user = LocalUser(PROBE_USER, role, PROBE_NODE)
     pairs: set[Pair] = set()
     for tlp in TLP:
         for handling in Handling:
-            marks = Markings(
-                tlp=tlp, handling=handling, handling_text="probe" if handling is Handling.H3 else None
-            )
+            names = (_NAMED if named else _UNNAMED) if tlp is TLP.RED else ((),)
             records = [
-                probe(t, o, marks, r)
+                probe(t, o, Markings(tlp=tlp, handling=handling, recipients=who,
+                                     handling_text="probe" if handling is Handling.H3 else None), r)
                 for t in record_types
-                for o in (PROBE_NODE, PROBE_PARTNER)
+                for o in origins
                 for r in revoked
+                for who in names
             ]
             outcomes = {outcome(p, release(p, user)) for p in records}
             if len(outcomes) != 1:
@@ -107,11 +118,15 @@ def _whole(record: Record, decision: Release) -> bool:
 
 @dataclass(frozen=True)
 class ReadRule:
-    """What `release()` lets a local role read: `readable` pairs (any view), `whole` pairs (whole body)."""
+    """What `release()` lets a local role read: `readable` pairs (any view), `whole` pairs (whole body);
+    and, of this node's own records whose markings name the user (TLP:RED recipients), `named_readable`
+    and `named_whole` (what naming adds: pairs not already readable without it)."""
 
     role: str
     readable: frozenset[Pair]
     whole: frozenset[Pair]
+    named_readable: frozenset[Pair] = frozenset()
+    named_whole: frozenset[Pair] = frozenset()
 
     @property
     def reads_nothing(self) -> bool:
@@ -124,7 +139,27 @@ class ReadRule:
 
 @cache
 def read_rule(role: str) -> ReadRule:
-    return ReadRule(role, probed_pairs(role, _allowed), probed_pairs(role, _whole))
+    readable, whole = probed_pairs(role, _allowed), probed_pairs(role, _whole)
+    for outcome, unnamed in ((_allowed, readable), (_whole, whole)):
+        # Naming a user must not matter for a partner's record: the SQL adds named records of ours only.
+        if probed_pairs(role, outcome, origins=(PROBE_PARTNER,), named=True) != unnamed:
+            raise RuleUndecidable(f"release() for a named {role} depends on a partner's markings")
+    named_readable = probed_pairs(role, _allowed, origins=(PROBE_NODE,), named=True) - readable
+    named_whole = probed_pairs(role, _whole, origins=(PROBE_NODE,), named=True) - whole
+    return ReadRule(role, readable, whole, named_readable, named_whole)
+
+
+def _named(pairs: frozenset[Pair], user: LocalUser | None) -> sa.ColumnElement | None:
+    """This node's versions at `pairs` that name `user` (`store/tables_readers.py`)."""
+    if user is None or not pairs:
+        return None
+    naming = select(record_readers.c.seq).where(record_readers.c.reader == user.name)
+    return sa.and_(rv.c.seq.in_(naming), rv.c.origin == user.node, visible(pairs))
+
+
+def _visible_to(base: frozenset[Pair], named: frozenset[Pair], user: LocalUser | None) -> sa.ColumnElement:
+    extra = _named(named, user)
+    return visible(base) if extra is None else sa.or_(visible(base), extra)
 
 
 def visible(pairs: frozenset[Pair]) -> sa.ColumnElement:
@@ -166,25 +201,30 @@ def check(rule: ReadRule, f: repo.Filters) -> None:
         raise RecordInvalid([FieldError(name, reason) for name in names])
 
 
-def where(rule: ReadRule, f: repo.Filters) -> sa.ColumnElement:
-    """The release prefilter for `f`: readable markings; whole-body markings when a filter reads content."""
+def where(rule: ReadRule, f: repo.Filters, user: LocalUser | None = None) -> sa.ColumnElement:
+    """The release prefilter for `f`: readable markings; whole-body markings when a filter reads content;
+    with `user`, also this node's records that name that user where naming is what lets it read them."""
     check(rule, f)
-    return visible(rule.whole if content_filters(f) else rule.readable)
+    if content_filters(f):
+        return _visible_to(rule.whole, rule.named_whole, user)
+    return _visible_to(rule.readable, rule.named_readable, user)
 
 
 def page(
-    conn: Connection, rule: ReadRule, f: repo.Filters, before_seq: int | None, limit: int
+    conn: Connection, rule: ReadRule, f: repo.Filters, before_seq: int | None, limit: int,
+    user: LocalUser | None = None,
 ) -> list[Record]:
-    """Current versions matching `f` that `rule` may read, newest change first, before `before_seq`."""
-    q = repo._where(select(rv), f).where(where(rule, f))
+    """Current versions matching `f` that `rule` (and `user`, if named) may read, newest change first,
+    before `before_seq`."""
+    q = repo._where(select(rv), f).where(where(rule, f, user))
     if before_seq is not None:
         q = q.where(rv.c.seq < before_seq)
     return [repo.from_row(r) for r in conn.execute(q.order_by(rv.c.seq.desc()).limit(limit))]
 
 
-def count(conn: Connection, rule: ReadRule, f: repo.Filters) -> int:
+def count(conn: Connection, rule: ReadRule, f: repo.Filters, user: LocalUser | None = None) -> int:
     """How many current versions match `f` among those `rule` may read (what `page` would return in all)."""
-    q = repo._where(select(func.count()).select_from(rv), f).where(where(rule, f))
+    q = repo._where(select(func.count()).select_from(rv), f).where(where(rule, f, user))
     return conn.execute(q).scalar_one()
 
 
@@ -197,7 +237,7 @@ def readable_versions(
     ids = sorted({i for i, _ in keys})
     out: dict[tuple[str, int | None], Release] = {}
     for k in range(0, len(ids), 500):
-        q = select(rv).where(rv.c.id.in_(ids[k : k + 500]), visible(rule.readable))
+        q = select(rv).where(rv.c.id.in_(ids[k : k + 500]), _visible_to(rule.readable, rule.named_readable, user))
         for row in conn.execute(q):
             candidates = [(row.id, row.version)] + ([(row.id, None)] if row.current else [])
             wanted = [key for key in candidates if key in keys]

@@ -12,6 +12,7 @@ from vinculo.records.facets import document_values
 from vinculo.records.model import Record, format_ts, parse_ts, utcnow
 from vinculo.sharing.markings import Markings
 from vinculo.store.tables import record_versions as rv
+from vinculo.store.tables_readers import record_readers
 from vinculo.store.upsert import insert_many, placeholders
 
 
@@ -55,15 +56,25 @@ def from_row(row) -> Record:  # noqa: ANN001
 def insert_rows(conn: Connection, rows: list[dict]) -> None:
     if rows:
         conn.execute(insert(rv), rows)
+        _insert_readers(conn, [(r["seq"], r["markings"]) for r in rows if r["tlp"] == "red"])
+
+
+def _insert_readers(conn: Connection, red: list[tuple[int, str]]) -> None:
+    """The users each TLP:RED version names (`store/tables_readers.py`), in the version's transaction."""
+    readers = [{"seq": seq, "reader": name} for seq, text in red for name in parse_markings(text).recipients]
+    if readers:
+        conn.execute(insert(record_readers), readers)
 
 
 _COLUMNS = ("seq", "id", "version", "type", "origin", "created", "modified", "revoked", "current", "markings", "body",
             "content_hash", "signature", "tlp", "handling", "country", "substance", "event_date", "search", "added")
+_MARKINGS, _TLP = _COLUMNS.index("markings"), _COLUMNS.index("tlp")
 
 
 def insert_tuples(conn: Connection, rows: list[tuple]) -> None:
     """Bulk insert rows given as tuples in `_COLUMNS` order (the import hot path: no per-row dicts)."""
     insert_many(conn, "record_versions", _COLUMNS, rows)
+    _insert_readers(conn, [(r[0], r[_MARKINGS]) for r in rows if r[_TLP] == "red"])
 
 
 def retire(conn: Connection, record_id: str) -> None:

@@ -13,7 +13,7 @@ from vinculo.audit.events import AuditEvent
 from vinculo.canonical import canonical_json
 from vinculo.federation.signing import sign_bytes
 from vinculo.node.context import Node
-from vinculo.records import reads
+from vinculo.records import reads, red
 from vinculo.records import repository as repo
 from vinculo.records.model import (
     FieldError,
@@ -74,8 +74,9 @@ def create_record(node: Node, actor: Actor, record_type: str, body: dict, markin
     clean = validate_body(record_type, body)
     marks = validate_markings(markings)
     now = utcnow()
-    record = Record(new_id(record_type), record_type, node.id, 1, now, now, marks, clean)
     with node.uow() as uow:
+        marks = red.with_readers(uow.conn, marks, actor)
+        record = Record(new_id(record_type), record_type, node.id, 1, now, now, marks, clean)
         stored = _store(uow, node, record, "record.create", actor)
         uow.commit()
     return stored
@@ -109,6 +110,7 @@ def update_record(node: Node, actor: Actor, record_id: str, body: dict, markings
             raise Conflict(f"{record_id} is at version {found.version}, not {expected_version}")
         clean = validate_body(found.type, body)
         marks = validate_markings(markings) if markings is not None else found.markings
+        marks = red.with_readers(uow.conn, marks, actor, found.markings)
         stored = _store(uow, node, next_version(found, clean, marks, utcnow()), "record.version", actor)
         uow.commit()
     return stored
@@ -182,7 +184,7 @@ def list_records(node: Node, actor: Actor, filters: repo.Filters, cursor: int | 
     exhausted = False
     with node.uow(read_only=True) as uow:
         for _ in range(20):  # bounded: denied records make a batch shorter, never the loop endless
-            batch = reads.page(uow.conn, rule, filters, before, limit - len(items) + 10)
+            batch = reads.page(uow.conn, rule, filters, before, limit - len(items) + 10, audience)
             if not batch:
                 exhausted = True
                 break
@@ -208,7 +210,7 @@ def count_records(node: Node, actor: Actor, filters: repo.Filters) -> int:
     _require(actor, "records.read")
     rule = reads.read_rule(actor.role)
     with node.uow(read_only=True) as uow:
-        found = reads.count(uow.conn, rule, filters)
+        found = reads.count(uow.conn, rule, filters, actor.audience())
         uow.audit(AuditEvent(actor.label, "record.count", None, {"filters": filters.__dict__, "count": found}))
         uow.commit()
     return found

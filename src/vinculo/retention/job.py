@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from vinculo.node.context import Node
 from vinculo.records.model import utcnow
 from vinculo.retention import ended, received, rules
+from vinculo.store.engine import locked
 
 log = logging.getLogger("vinculo.retention")
 
@@ -63,8 +64,11 @@ class RetentionLoop(threading.Thread):
             try:
                 for line in run_once(self.node).lines():
                     log.info("retention: %s", line)
-            except Exception:  # the loop must outlive one failure; it is logged
-                log.exception("retention run failed")
+            except Exception as exc:  # the loop must outlive one failure; it is logged
+                if locked(exc):  # another writer held the database longer than the wait: next round
+                    log.warning("retention: the database is busy with another writer; trying again later")
+                else:
+                    log.exception("retention run failed")
             self.runs += 1
             self.stopped.wait(self.interval)
 

@@ -12,6 +12,9 @@ lets the partners it is sent to relay the record to their own partners, one hop 
 H0 or H1, never to a node in `excluded` or outside `partners` when it names recipients): the copy the
 origin sends carries `onward_holder`, the one node that may relay it. `excluded` names nodes that must
 never receive the record, directly or through a relay.
+TLP:RED is for named people only: `recipients` names the local users (accounts on the origin node) who
+read it, the first being its author (the record service puts the author there and keeps them); no one
+else on the node reads it, and it never goes to a partner.
 Grading: source reliability A (reliable), B (mostly reliable), C (not reliable), X (untested);
 information accuracy 1 (known directly), 2 (known indirectly, corroborated), 3 (not corroborated),
 4 (cannot be judged).
@@ -43,6 +46,7 @@ class TLP(str, Enum):
 
 _TLP_RANK = {TLP.CLEAR: 0, TLP.GREEN: 1, TLP.AMBER: 2, TLP.AMBER_STRICT: 3, TLP.RED: 4}
 _NODE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_USER_NAME = re.compile(r"^[a-z][a-z0-9._-]{1,62}$")  # accounts.model.NAME_RE
 
 
 class Handling(str, Enum):
@@ -78,6 +82,8 @@ class Markings(BaseModel):
     """Set by the origin in the copy it sends a partner whose agreement lets it share onward: the one node
     this copy's onward permission was given to. A relayed copy keeps it, so only that node may relay it:
     relays are one hop, and a permission never passes to whoever receives a copy."""
+    recipients: tuple[str, ...] = Field(default=(), max_length=100)
+    """TLP:RED only: the local users who read the record, its author first (see the module docstring)."""
 
     @model_validator(mode="after")
     def _check(self) -> "Markings":
@@ -89,6 +95,14 @@ class Markings(BaseModel):
                     raise ValueError(f"{name}: {node_id!r} is not a node id (letters, digits, '-', '_', '.')")
         if self.onward_holder is not None and (not self.onward or not _NODE_ID.match(self.onward_holder)):
             raise ValueError("onward_holder: only in a copy with onward sharing, naming a node")
+        if self.recipients and self.tlp is not TLP.RED:
+            raise ValueError("recipients: only a TLP:RED record names the people who read it")
+        for name in self.recipients:
+            if not isinstance(name, str) or not _USER_NAME.match(name):
+                raise ValueError(f"recipients: {name!r} is not a user name (2-63 lowercase letters, digits, "
+                                 "'.', '_' or '-')")
+        if len(set(self.recipients)) != len(self.recipients):
+            raise ValueError("recipients: a user is named twice")
         both = set(self.partners) & set(self.excluded)
         if both:
             raise ValueError(f"excluded: {', '.join(sorted(both))} cannot be both a named recipient and excluded")
@@ -114,4 +128,6 @@ def _as_json(markings: Markings) -> dict:
         del out["excluded"]
     if out["onward_holder"] is None:
         del out["onward_holder"]
+    if not out["recipients"]:
+        del out["recipients"]
     return out

@@ -103,12 +103,27 @@ def _release_local(record: Record, user: LocalUser) -> Release:
     if user.role == "auditor":
         return Release(True, _view(record, ENVELOPE_ONLY),
                        ("auditors see the envelope and markings, not the content",), ENVELOPE_ONLY)
-    if m.tlp is TLP.RED and user.role != "supervisor":
-        return _deny("TLP:RED is for named recipients: only supervisors read it on this node")
+    if m.tlp is TLP.RED:
+        return _release_red(record, user)
     if m.handling is Handling.H3 and user.role != "supervisor":
         return _deny("handling H3 (special conditions): only supervisors read it on this node")
     where = "this node's record" if record.origin == user.node else f"a record from partner {record.origin}"
     reasons = [f"{user.role} may read {where} at TLP:{m.tlp.value.upper()}"]
+    if record.revoked:
+        reasons.append("revoked by its origin: kept for the record, not for use")
+    return Release(True, _view(record, ()), tuple(reasons))
+
+
+def _release_red(record: Record, user: LocalUser) -> Release:
+    """TLP:RED is for named people only: the users its markings name on its origin node (its author first);
+    naming someone is the whole decision for them (their role's limits, such as H3's, do not apply)."""
+    m = record.markings
+    if record.origin != user.node:
+        return _deny(f"TLP:RED from partner {record.origin} is for the people it names there, not read here")
+    if user.name not in m.recipients:
+        return _deny("TLP:RED is for the people it names: you are not one of them")
+    who = "its author" if m.recipients[0] == user.name else "named in the markings"
+    reasons = [f"TLP:RED: {user.name} is {who}"]
     if record.revoked:
         reasons.append("revoked by its origin: kept for the record, not for use")
     return Release(True, _view(record, ()), tuple(reasons))
@@ -152,8 +167,8 @@ def _partner_decision(rtype: str, origin: str, revoked: bool, m: Markings, p: Pa
         return _deny(f"the markings name the recipients ({', '.join(m.partners)}); {p.node_id} is not one")
     if m.tlp is TLP.AMBER_STRICT:
         return _deny("TLP:AMBER+STRICT is for this agency only: never sent to a partner")
-    if m.tlp is TLP.RED and not named:
-        return _deny("TLP:RED goes only to partners named in the markings")
+    if m.tlp is TLP.RED:
+        return _deny("TLP:RED is for the people it names on this node: never sent to a partner")
     if m.handling is Handling.H3 and not named:
         return _deny("handling H3 (other restrictions) goes only to partners named in the markings")
     if not m.tlp.at_most(a.max_tlp):

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from vinculo.accounts.model import Actor
 from vinculo.cases import service as cases
 from vinculo.deconfliction import alerts
+from vinculo.federation import overview
 from vinculo.records import dashboard, vocabulary
 from vinculo.web import charts, maps
 from vinculo.web.common import WebRoute
@@ -35,6 +36,7 @@ def home(request: Request, actor: Actor = Depends(web_actor)) -> Response:
     overdue = cases.case_alerts(node, actor) if actor.may("records.read") else None
     readable = actor.may("records.read")
     open_alerts, more_alerts = alerts.list_alerts(node, actor, ALERTS_SHOWN) if readable else ([], None)
+    partner_status = overview.partners_overview(node, actor) if not readable and actor.may("partners.read") else []
     return render(request, "dashboard.html", counts=counts, trends=trends, state_maps=state_maps,
-                  partner_records=partner_records, overdue=overdue, open_alerts=len(open_alerts),
+                  partner_records=partner_records, partner_status=partner_status, readable=readable, overdue=overdue, open_alerts=len(open_alerts),
                   more_alerts=more_alerts is not None)

@@ -46,7 +46,7 @@ def nav(actor: object) -> list[tuple[str, str]]:
     if may("records.read"):
         items += [("/cases", "cases"), ("/graph", "graph"), ("/alerts", "alerts")]
         items.append(("/precursors", "precursors"))
-    if may("node.manage"):
+    if may("partners.read"):
         items.append(("/partners", "partners"))
     if may("audit.read"):
         items.append(("/audit", "audit"))
