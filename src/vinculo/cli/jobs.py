@@ -52,8 +52,10 @@ def register(app: typer.Typer) -> None:
         """Run the node's background jobs (no HTTP): as many `vinculo worker` processes as you like, on one
         database; each job runs in one of them, and a job whose worker died is taken by another."""
         from vinculo.jobs.work import runner
+        from vinculo.node.key_rotation import hold_key
 
         n = node()
+        hold_key(n.home)  # a worker signs with the key it loaded: no rotation meanwhile (as `vinculo serve`)
         with errors():
             r = runner(n, sync_interval, retention_interval, lease=lease)
         signal.signal(signal.SIGTERM, lambda *_: r.stopped.set())
