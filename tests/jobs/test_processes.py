@@ -7,16 +7,15 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import time
 from collections import Counter
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
 from conftest import SEIZURE, actor
 from fed_helpers import pair
+from job_processes import CLI, processes, start, until, wait_http
 from servers import free_port
 from sqlalchemy import select
 
@@ -37,49 +36,6 @@ def env_for(node, log: Path, lease: str = "2") -> dict:
         "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
         "VINCULO_JOB_MODULES": "job_handlers", "JOBS_TEST_LOG": str(log), "VINCULO_JOB_LEASE": lease,
         "VINCULO_JOB_POLL": "0.1"}
-
-
-CLI = [sys.executable, "-m", "vinculo.cli.main"]
-
-
-def start(env: dict, *args: str, out: Path) -> subprocess.Popen:
-    with out.open("ab") as f:
-        return subprocess.Popen([*CLI, *args], env=env, stdout=f, stderr=subprocess.STDOUT)
-
-
-def until(check, what: str, tries: int = 600):
-    for _ in range(tries):
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"gave up waiting for {what}")
-
-
-def wait_http(url: str) -> None:
-    def up() -> bool:
-        try:
-            return httpx.get(url + "/api/v1/node", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    until(up, url)
-
-
-@contextmanager
-def processes():
-    procs: list[subprocess.Popen] = []
-    try:
-        yield procs
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(30)
-            except subprocess.TimeoutExpired:
-                p.kill()
 
 
 def job_rows(node, kind: str):
@@ -104,7 +60,7 @@ def test_two_servers_two_workers_each_scheduled_sync_runs_once(make_node, tmp_pa
                                out=tmp_path / "worker.out"))
         for port in ports:
             wait_http(f"http://127.0.0.1:{port}")
-        held = lambda: records.list_records(mx, actor(mx, "analyst"), build_filters(origin="us-dea"), None,  # noqa: E731
+        held = lambda: records.list_records(mx, actor(mx, "analyst"), build_filters(origin="us-dea"), None,
                                             10).items
         until(lambda: len(held()) == 1, "the first record pulled")
         second = records.create_record(us, actor(us, "analyst"), "seizure", SEIZURE, {"tlp": "green"})

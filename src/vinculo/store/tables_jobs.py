@@ -45,6 +45,7 @@ psi_pending = Table(
     Column("declared", Text, nullable=False),  # JSON kind -> their declared size
     Column("mine", Text, nullable=False),  # JSON kind -> our set size when declared
     Column("answered", Text, nullable=False),  # JSON list of kinds
+    Column("sets", Text, nullable=False),  # JSON kind -> {selector value: our record ids}
     Column("peers", Text, nullable=False),  # JSON kind -> sealed half-run state (hex)
     Column("created", TS, nullable=False),
     Column("expires", TS, nullable=False),

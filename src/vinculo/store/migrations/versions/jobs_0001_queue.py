@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("declared", sa.Text(), nullable=False),
         sa.Column("mine", sa.Text(), nullable=False),
         sa.Column("answered", sa.Text(), nullable=False),
+        sa.Column("sets", sa.Text(), nullable=False),
         sa.Column("peers", sa.Text(), nullable=False),
         sa.Column("created", TS, nullable=False),
         sa.Column("expires", TS, nullable=False),
