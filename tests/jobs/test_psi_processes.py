@@ -9,7 +9,7 @@ import pytest
 from conftest import actor
 from job_processes import processes, start, wait_http
 from servers import free_port
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from vinculo.accounts import service as accounts
 from vinculo.audit.checks import verify_node
@@ -19,6 +19,7 @@ from vinculo.federation import partners
 from vinculo.federation.agreements import update_agreement
 from vinculo.records import service
 from vinculo.store.tables import partners as partner_table
+from vinculo.store.tables_jobs import psi_pending
 
 TERMS = {"record_types": ["phone"], "max_tlp": "amber", "start": "2020-01-01"}
 
@@ -100,6 +101,8 @@ def test_a_run_started_on_server_a_is_approved_on_server_b(make_node, tmp_path):
         assert finished["status"] == "done" and finished["result"]["kinds"]["phone"]["confirmed"] is True
     assert {n["record"]["id"] for n in alerts.list_notices(us, actor(us, "supervisor"))} == {mine.id}
     assert {n["record"]["id"] for n in alerts.list_notices(mx, actor(mx, "supervisor"))} == {theirs.id}
+    with mx.engine.connect() as conn:  # no stage left open on the responder, whichever process ran it
+        assert conn.execute(select(psi_pending)).all() == []
     for n in (us, mx):
         result = verify_node(n)
         assert result.ok, result.problem

@@ -5,7 +5,9 @@ sealed with the node's secrets key, accounts.secretbox, never stored in the clea
 
 Every change reads the row ``FOR UPDATE`` (on SQLite the transaction holds the write lock), so a family is
 answered once and a half-run finished once, whichever processes the requests reach. A stage expires after
-an hour (TTL), as it did in memory; expired rows are deleted whenever a stage is opened.
+an hour (TTL), as it did in memory. A stage's row is deleted once every family it declared is done, and
+expired rows whenever a stage is opened and by the `deconfliction.psi_expire` job (vinculo.jobs.work): our
+selectors do not outlive the stage they were built for.
 """
 
 from __future__ import annotations
@@ -75,7 +77,11 @@ def mark_answered(node: Node, partner: str, run_id: str, kind: str) -> Pending:
         if kind in pending.answered:
             raise PsiRefused(f"run {run_id}: {kind} was already answered in this stage")
         pending.answered.add(kind)
-        uow.conn.execute(update(pp).where(pp.c.run_id == run_id).values(answered=json.dumps(sorted(pending.answered))))
+        if pending.stage == "cardinality" and pending.answered >= set(pending.declared):
+            uow.conn.execute(delete(pp).where(pp.c.run_id == run_id))  # nothing more to answer
+        else:
+            uow.conn.execute(update(pp).where(pp.c.run_id == run_id)
+                             .values(answered=json.dumps(sorted(pending.answered))))
         uow.commit()
     return pending
 
@@ -102,10 +108,21 @@ def take_peer(node: Node, partner: str, run_id: str, kind: str) -> tuple[Pending
         sealed = pending.peers.pop(kind, None)
         if sealed is None:
             raise PsiRefused(f"run {run_id}: no open mutual exchange for {kind}")
-        uow.conn.execute(update(pp).where(pp.c.run_id == run_id).values(peers=json.dumps(pending.peers)))
+        if pending.answered >= set(pending.declared) and not pending.peers:
+            uow.conn.execute(delete(pp).where(pp.c.run_id == run_id))  # the stage's last half-run
+        else:
+            uow.conn.execute(update(pp).where(pp.c.run_id == run_id).values(peers=json.dumps(pending.peers)))
         uow.commit()
     try:
         state = json.loads(secretbox.open_(node.home.path, sealed, _context(run_id, kind)))
     except secretbox.SecretBoxError as exc:
         raise PsiRefused(f"run {run_id}: the half-run of {kind} does not open here ({exc})") from None
     return pending, state
+
+
+def expire(node: Node) -> int:
+    """Delete the stages whose hour is over; how many."""
+    with node.uow() as uow:
+        n = uow.conn.execute(delete(pp).where(pp.c.expires < format_ts(utcnow()))).rowcount
+        uow.commit()
+    return n

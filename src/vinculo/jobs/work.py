@@ -1,6 +1,6 @@
 """The node's background work as jobs: what each kind does, and the schedules `vinculo serve` and
 `vinculo worker` share (the sync with each partner, signing at rest, retention, the selector index,
-pruning finished jobs).
+expiring the responder's open matching stages, pruning finished jobs).
 
 More handlers may come from the modules named in VINCULO_JOB_MODULES (comma-separated; each exposes
 `HANDLERS: dict[str, callable(node, payload)]`): operators' own jobs, and the tests' slow ones.
@@ -19,6 +19,7 @@ from vinculo.node.context import Node
 SIGN_INTERVAL = 10.0
 REFRESH_INTERVAL = 60.0
 PRUNE_INTERVAL = 3600.0
+PSI_EXPIRE_INTERVAL = 600.0
 KEEP_FINISHED = dt.timedelta(days=2)
 
 
@@ -61,6 +62,12 @@ def refresh_index(node: Node, payload: dict) -> dict:
     return {"indexed": indexed, "alerts": raised}
 
 
+def expire_psi(node: Node, payload: dict) -> dict:
+    from vinculo.deconfliction import psi_state
+
+    return {"expired": psi_state.expire(node)}
+
+
 def prune_jobs(node: Node, payload: dict) -> dict:
     return {"pruned": service.prune(node, KEEP_FINISHED)}
 
@@ -71,6 +78,7 @@ HANDLERS: dict[str, Handler] = {
     "retention.run": run_retention,
     "deconfliction.refresh": refresh_index,
     "jobs.prune": prune_jobs,
+    "deconfliction.psi_expire": expire_psi,
 }
 
 
@@ -92,7 +100,7 @@ def once(node: Node) -> list[tuple[str | None, dict]]:
 def schedules(sync_interval: float, retention_interval: float, page_size: int = 500) -> list[Schedule]:
     """The node's periodic work; an interval of 0 turns that schedule off."""
     out = [Schedule("records.sign", SIGN_INTERVAL, once), Schedule("deconfliction.refresh", REFRESH_INTERVAL, once),
-           Schedule("jobs.prune", PRUNE_INTERVAL, once)]
+           Schedule("jobs.prune", PRUNE_INTERVAL, once), Schedule("deconfliction.psi_expire", PSI_EXPIRE_INTERVAL, once)]
     if sync_interval > 0:
         out.append(Schedule("sync.partner", sync_interval, partners_to_pull(page_size)))
     if retention_interval > 0:
