@@ -10,12 +10,14 @@ from vinculo.cli import audit as audit_cli
 from vinculo.cli import backup as backup_cli
 from vinculo.cli import cases as cases_cli
 from vinculo.cli import precursors as precursors_cli
+from vinculo.cli import db as db_cli
 from vinculo.cli import graph as graph_cli
 from vinculo.cli import scorecard as scorecard_cli
 from vinculo.cli import stats as stats_cli
 from vinculo.cli import demo as demo_cli
 from vinculo.cli import deconfliction as deconfliction_cli
 from vinculo.cli import imports as imports_cli
+from vinculo.cli import jobs as jobs_cli
 from vinculo.cli import node as node_cli
 from vinculo.cli import partners as partners_cli
 from vinculo.cli import records as records_cli
@@ -57,6 +59,8 @@ app.add_typer(deconfliction_cli.psi_app, name="psi")
 app.add_typer(deconfliction_cli.selectors_app, name="selectors")
 app.command("scorecard")(scorecard_cli.scorecard)
 app.add_typer(retention_cli.app, name="retention")
+jobs_cli.register(app)  # `vinculo worker`, `vinculo jobs list`
+app.add_typer(db_cli.db_app, name="db")  # `vinculo db migrate-to URL`
 
 
 def main() -> None:

@@ -70,38 +70,46 @@ def register(app: typer.Typer) -> None:
               sync_interval: float = typer.Option(300, "--sync-interval", envvar="VINCULO_SYNC_INTERVAL",
                                                   help="Seconds between pulls from every partner (0: off)."),
               retention_interval: float = typer.Option(3600, "--retention-interval", envvar="VINCULO_RETENTION_INTERVAL",
-                                                       help="Seconds between retention runs (0: off).")) -> None:
-        """Serve the HTTP API (OpenAPI at /docs), the TAXII 2.1 server (/taxii2/), the sync loop, the signer and retention."""
+                                                       help="Seconds between retention runs (0: off)."),
+              workers: int = typer.Option(1, "--workers", min=1, max=64,
+                                          help="Server processes (more than 1: PostgreSQL only)."),
+              jobs: bool = typer.Option(True, "--jobs/--no-jobs",
+                                        help="Also run the background jobs in this process (--no-jobs: leave "
+                                             "them to `vinculo worker` processes).")) -> None:
+        """Serve the HTTP API (OpenAPI at /docs), the TAXII 2.1 server (/taxii2/) and the background jobs
+        (the sync with partners, the signer, retention, the selector index: vinculo.jobs)."""
+        import os
+
         import uvicorn
 
         from vinculo.api.app import create_app
         from vinculo.cli.listen import PortTaken, bind
-        from vinculo.federation.at_rest import SigningLoop
-        from vinculo.federation.scheduler import SyncLoop
+        from vinculo.jobs.work import runner
         from vinculo.node.key_rotation import hold_key
-        from vinculo.retention.job import RetentionLoop
 
         n = node()
+        if workers > 1 and n.engine.dialect.name != "postgresql":
+            fail(f"--workers {workers}: more than one server process needs PostgreSQL; this node's database is "
+                 f"{n.engine.dialect.name} (one writer at a time). See docs/operators.md, 'Growing a node'.", 2)
         try:
             sock = bind(host, port)  # before anything starts or is announced
         except PortTaken as exc:
             fail(str(exc))
         hold_key(n.home)  # until this process exits: `vinculo node rotate-key` is refused meanwhile
-        loop = SyncLoop(n, sync_interval) if sync_interval > 0 else None
-        if loop:
-            loop.start()
-        signer = SigningLoop(n)  # signs what bulk imports stored unsigned (federation.at_rest)
-        signer.start()
-        retention = RetentionLoop(n, retention_interval) if retention_interval > 0 else None  # retention.job
-        if retention:
-            retention.start()
+        r = runner(n, sync_interval, retention_interval) if jobs else None
+        if r:
+            r.start()
         typer.echo(f"node {n.id} serving on http://{host}:{port} (API under /api/v1, docs at /docs, TAXII at "
-                   f"/taxii2/); pulling from partners {'every %gs' % sync_interval if loop else 'only on demand'}")
+                   f"/taxii2/) in {workers} process{'es' if workers > 1 else ''}; "
+                   + (f"jobs run here, pulling from partners {f'every {sync_interval:g}s' if sync_interval > 0 else 'only on demand'}"
+                      if r else "jobs left to `vinculo worker`"))
         try:
-            uvicorn.Server(uvicorn.Config(create_app(n), log_level="warning")).run(sockets=[sock])
+            if workers > 1:  # each process builds its own app from the environment (api.factory), on our socket
+                os.environ["VINCULO_HOME"], os.environ["VINCULO_DATABASE_URL"] = str(n.home.path), n.home.db_url
+                uvicorn.run("vinculo.api.factory:from_environment", factory=True, fd=sock.fileno(),
+                            workers=workers, log_level="warning")
+            else:
+                uvicorn.Server(uvicorn.Config(create_app(n), log_level="warning")).run(sockets=[sock])
         finally:
-            signer.stop()
-            if retention:
-                retention.stop()
-            if loop:
-                loop.stop()
+            if r:
+                r.stop()

@@ -240,3 +240,34 @@ class PsiPeer:
         first, second = (own, theirs) if self.initiator else (theirs, own)
         self.transcript_hash = transcript_hash(first, second)
         return found
+
+
+def suspend(peer: PsiPeer) -> dict:
+    """The state a responder's half-run needs to finish in another process (after ``respond`` and
+    ``request``): its client scalar, the order and bytes of its request, what its server half learnt.
+    The scalar is secret: whoever stores this seals it (deconfliction.psi_state). The peer is spent."""
+    client, server = peer.client, peer.server
+    if client._scalar is None or client._request is None or server.transcript_hash is None:
+        raise PsiError("only a half-run that answered and sent its request can be suspended")
+    state = {"scalar": client._scalar.hex(), "order": client._order, "request": client._request.hex(),
+             "server_transcript": server.transcript_hash.hex(), "server_peer_size": server.peer_size,
+             "initiator": peer.initiator}
+    client._scalar = None
+    client._done = True
+    return state
+
+
+def resume(items: Iterable[str], kind: str, state: dict, max_set_size: int = DEFAULT_MAX_SET_SIZE,
+           workers: int | None = None) -> PsiPeer:
+    """The half-run ``suspend`` left, over the same items, ready for ``finish``."""
+    peer = PsiPeer(items, kind, initiator=bool(state["initiator"]), max_set_size=max_set_size, workers=workers)
+    order = [int(i) for i in state["order"]]
+    if sorted(order) != list(range(len(peer.client.items))):
+        raise PsiError("suspended half-run does not match its items")
+    peer.client._scalar = bytes.fromhex(state["scalar"])
+    peer.client._order = order
+    peer.client._request = bytes.fromhex(state["request"])
+    peer.server.transcript_hash = bytes.fromhex(state["server_transcript"])
+    peer.server.peer_size = int(state["server_peer_size"])
+    peer.server._answered = True
+    return peer

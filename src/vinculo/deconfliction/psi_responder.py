@@ -6,29 +6,26 @@ agreement releases to it, and answer with our sizes. Then one PSI message per ke
 cardinality stage we answer as a cardinality-only ``PsiServer`` (the partner learns a count, we learn
 its set size); an intersection stage is accepted only for a run whose cardinality stage we answered,
 and runs as ``PsiPeer`` half-runs so that we learn our own hits too and record notices. Each family is
-answered once per stage. Sets and open half-runs are kept in memory for an hour (one server process);
-each exchange is audited with its transcript hash.
+answered once per stage. Open stages (declared sizes, our sets, answered families, suspended half-runs
+with their scalars sealed) live in the database for an hour (deconfliction.psi_state), so each request of
+a run may reach any server process; each exchange is audited with its transcript hash.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
 from vinculo.audit.events import AuditEvent
-from vinculo.deconfliction import alerts
-from vinculo.deconfliction.psi import PsiPeer, PsiServer
+from vinculo.deconfliction import alerts, psi_state
+from vinculo.deconfliction.psi import PsiPeer, PsiServer, resume, suspend
 from vinculo.deconfliction.psi_channel import frame
 from vinculo.deconfliction.psi_messages import PsiProtocolError, PsiRefused, read_header
 from vinculo.deconfliction.psi_sets import (
     ALL_KINDS,
-    PsiSet,
     add_notices,
     build_sets,
     check_rate,
@@ -45,23 +42,6 @@ from vinculo.records.model import format_ts, utcnow
 
 RUN_RE = re.compile(r"[0-9a-f]{32}")
 STAGES = ("cardinality", "intersection")
-TTL = 3600.0
-
-
-@dataclass
-class _Pending:
-    partner: str
-    stage: str
-    cap: int
-    declared: dict[str, int]
-    sets: dict[str, PsiSet]
-    answered: set[str] = field(default_factory=set)
-    peers: dict[str, PsiPeer] = field(default_factory=dict)
-    created: float = field(default_factory=time.monotonic)
-
-
-_PENDING: dict[tuple[str, str], _Pending] = {}
-_LOCK = threading.Lock()
 
 
 def _check_declaration(run_id: str, stage: str, sizes: object) -> dict[str, int]:
@@ -122,31 +102,18 @@ def _declare(node: Node, partner: str, run_id: str, stage: str, sizes: object) -
         save_run(uow.conn, run_id, result=result)
         uow.audit(AuditEvent(f"partner:{partner}", "psi.declare", f"partner:{partner}",
                              {"run": run_id, "stage": stage, "theirs": theirs, "mine": mine}))
+        psi_state.open_stage(uow.conn, run_id, partner, stage, cap, theirs, sets)
         uow.commit()
-    with _LOCK:
-        now = time.monotonic()
-        for key in [k for k, p in _PENDING.items() if now - p.created > TTL]:
-            del _PENDING[key]
-        _PENDING[(node.id, run_id)] = _Pending(partner, stage, cap, theirs, sets)
     return mine
-
-
-def _pending(node: Node, partner: str, run_id: str, kind: str) -> _Pending:
-    with _LOCK:
-        pending = _PENDING.get((node.id, run_id))
-    if pending is None or pending.partner != partner:
-        raise PsiRefused(f"run {run_id}: no open stage (declare the set sizes first)")
-    if kind not in pending.sets:
-        raise PsiRefused(f"run {run_id}: {kind} was not declared for this stage")
-    return pending
 
 
 def expected_bytes(node: Node, partner: str, run_id: str, kind: str) -> int:
     """Largest body we accept for the next message of this run and family (refuse before reading more)."""
-    pending = _pending(node, partner, run_id, kind)
+    with node.engine.connect() as conn:
+        pending = psi_state.load(conn, partner, run_id, kind)
     if pending.stage == "cardinality" or kind not in pending.peers:
         return 64 + 32 * pending.declared[kind]
-    return 64 + 32 * (pending.declared[kind] + len(pending.sets[kind].holders))
+    return 64 + 32 * (pending.declared[kind] + pending.mine[kind])
 
 
 def _record(node: Node, partner: str, run_id: str, stage: str, kind: str, entry: dict, action: str,
@@ -164,15 +131,11 @@ def _record(node: Node, partner: str, run_id: str, stage: str, kind: str, entry:
 
 def answer(node: Node, partner: str, run_id: str, kind: str, message: bytes) -> bytes:
     """Answer the partner's PSI request for one key family."""
-    pending = _pending(node, partner, run_id, kind)
-    with _LOCK:
-        if kind in pending.answered:
-            raise PsiRefused(f"run {run_id}: {kind} was already answered in this stage")
-        pending.answered.add(kind)
+    pending = psi_state.mark_answered(node, partner, run_id, kind)
     header = read_header(message)
     if header.n != pending.declared[kind]:
         raise PsiProtocolError(f"declared {pending.declared[kind]} selectors for {kind}, sent {header.n}")
-    values = pending.sets[kind].values
+    values = pending.sets()[kind].values
     if pending.stage == "cardinality":
         server = PsiServer(values, kind, max_set_size=pending.cap, cardinality_only=True)
         response = server.respond(message)
@@ -183,26 +146,23 @@ def answer(node: Node, partner: str, run_id: str, kind: str, message: bytes) -> 
     peer = PsiPeer(values, kind, initiator=False, max_set_size=pending.cap)
     to_them = peer.respond(message)
     our_request = peer.request()
-    with _LOCK:
-        pending.peers[kind] = peer
+    psi_state.keep_peer(node, run_id, kind, suspend(peer))
     return frame(to_them, our_request)
 
 
 def finish(node: Node, partner: str, run_id: str, kind: str, message: bytes) -> dict:
     """The partner's answer to our request: our hits become notices; returns the transcript hash."""
-    pending = _pending(node, partner, run_id, kind)
-    with _LOCK:
-        peer = pending.peers.pop(kind, None)
-    if peer is None:
-        raise PsiRefused(f"run {run_id}: no open mutual exchange for {kind}")
+    pending, state = psi_state.take_peer(node, partner, run_id, kind)
+    sets = pending.sets()
+    peer = resume(sets[kind].values, kind, state, max_set_size=pending.cap)
     hits = peer.finish(message)
     transcript = peer.transcript_hash.hex() if peer.transcript_hash else None
     contact = partner_row(node, partner).name
 
     def notices(conn: Connection) -> dict:
-        return {"noticed": sorted(set(add_notices(conn, run_id, partner, contact, pending.sets[kind], hits)))}
+        return {"noticed": sorted(set(add_notices(conn, run_id, partner, contact, sets[kind], hits)))}
 
-    entry = {"mine": len(pending.sets[kind].holders), "theirs": pending.declared[kind], "hits": len(hits),
+    entry = {"mine": len(sets[kind].holders), "theirs": pending.declared[kind], "hits": len(hits),
              "transcript": transcript}
     _record(node, partner, run_id, "intersection", kind, entry, "psi.run", notices)
     return {"transcript": transcript}

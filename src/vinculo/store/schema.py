@@ -16,3 +16,4 @@ from vinculo.store import tables_deconfliction  # noqa: F401,E402
 from vinculo.store import tables_accounts  # noqa: F401,E402
 from vinculo.store import tables_retention  # noqa: F401,E402
 from vinculo.store import tables_readers  # noqa: F401,E402
+from vinculo.store import tables_jobs  # noqa: F401,E402
