@@ -13,6 +13,7 @@ from vinculo.audit.events import AuditEvent
 from vinculo.canonical import canonical_json
 from vinculo.federation.signing import sign_bytes
 from vinculo.node.context import Node
+from vinculo.notify import hooks as notify_hooks
 from vinculo.records import reads
 from vinculo.records import repository as repo
 from vinculo.records.model import (
@@ -78,6 +79,7 @@ def create_record(node: Node, actor: Actor, record_type: str, body: dict, markin
     with node.uow() as uow:
         stored = _store(uow, node, record, "record.create", actor)
         uow.commit()
+    notify_hooks.written(node)
     return stored
 
 
@@ -111,6 +113,7 @@ def update_record(node: Node, actor: Actor, record_id: str, body: dict, markings
         marks = validate_markings(markings) if markings is not None else found.markings
         stored = _store(uow, node, next_version(found, clean, marks, utcnow()), "record.version", actor)
         uow.commit()
+    notify_hooks.written(node)
     return stored
 
 
