@@ -4,7 +4,8 @@ subscribes to, their webhooks and delivery log, and the live stream (server-sent
 The stream is a plain `StreamingResponse` of `text/event-stream` frames rather than sse-starlette: it
 needs only `event:`/`data:` lines, a heartbeat and a disconnect check, and one more dependency would buy
 nothing here. Bounded: streams per user and per node (`notify.live`), a queue per stream, and a lifetime
-(`STREAM_SECONDS`) after which the browser's EventSource reconnects on its own.
+(`STREAM_SECONDS`) after which the browser's EventSource reconnects on its own; a stream whose client has
+gone ends within `CHECK` seconds.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ router = APIRouter(tags=["notifications"])
 NodeDep = Annotated[Node, Depends(get_node)]
 ActorDep = Annotated[Actor, Depends(current_actor)]
 HEARTBEAT = 15.0
-STREAM_SECONDS = 3600.0
+CHECK = 1.0  # how often a quiet stream looks whether its client has gone
+STREAM_SECONDS = 300.0
 
 
 class ReadBody(BaseModel):
@@ -53,14 +55,20 @@ async def events(request: Request, node: Node, actor: Actor, stream: live.Stream
     try:
         count = await asyncio.to_thread(service.unread, node, actor)
         yield frame("unread", {"unread": count})
+        quiet = 0.0
         while loop.time() < ends:
             try:
-                event = await asyncio.wait_for(stream.queue.get(), HEARTBEAT)
+                event = await asyncio.wait_for(stream.queue.get(), CHECK)
             except TimeoutError:
                 if await request.is_disconnected():
                     break
-                yield b": ping\n\n"
+                quiet += CHECK
+                if quiet >= HEARTBEAT:
+                    quiet = 0.0
+                    yield b": ping\n\n"
                 continue
+            if event is None:  # the server is stopping
+                break
             if stream.overflowed:
                 stream.overflowed = False
                 yield frame("resync", {"why": "too many notifications at once: reload the list"})

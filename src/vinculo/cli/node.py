@@ -93,7 +93,8 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"node {n.id} serving on http://{host}:{port} (API under /api/v1, docs at /docs, TAXII at "
                    f"/taxii2/); pulling from partners {'every %gs' % sync_interval if loop else 'only on demand'}")
         try:
-            uvicorn.run(create_app(n), host=host, port=port, log_level="warning")
+            uvicorn.run(create_app(n), host=host, port=port, log_level="warning",
+                        timeout_graceful_shutdown=30)  # open live streams (notify) must not hold a stop
         finally:
             signer.stop()
             if retention:

@@ -66,6 +66,18 @@ class Hub:
                 self.close(s)
         return len(streams)
 
+    def close_all(self) -> int:
+        """End every open stream (its generator returns at the `None` it gets): a server stopping must not
+        wait for clients that never leave."""
+        with self._lock:
+            streams = [s for mine in self._streams.values() for s in mine]
+        for s in streams:
+            try:
+                s.loop.call_soon_threadsafe(s._put, None)
+            except RuntimeError:
+                pass
+        return len(streams)
+
     def connected(self, user: str) -> int:
         with self._lock:
             return len(self._streams.get(user, ()))
