@@ -46,7 +46,7 @@ class Inbox:
         self.logins: list[str] = []
         self.arrived = threading.Condition()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         with self.arrived:
             self.messages.append({"to": envelope.rcpt_tos, "tls": session.ssl is not None,
                                   "message": message_from_bytes(envelope.content, policy=policy.default)})
@@ -103,7 +103,7 @@ def webhook_server():
     hooks = Hooks()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's name
+        def do_POST(self):
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             with hooks.arrived:
                 hooks.received.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
