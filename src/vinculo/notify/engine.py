@@ -46,7 +46,7 @@ def _position(conn, name: str) -> int | None:
 
 def _set_position(conn, name: str, value: int, had: int | None) -> None:
     if had is None:
-        conn.execute(insert(nst).values(name=name, value=value))
+        conn.execute(insert(nst).values(name=name, value=value))  # the first pass (one matcher at a time)
     elif value != had:
         conn.execute(update(nst).where(nst.c.name == name).values(value=value))
 
@@ -141,13 +141,15 @@ def run(node: Node) -> Pass:
     with node.uow() as uow:
         conn = uow.conn
         seq_at, alert_at, notice_at = (_position(conn, n) for n in ("seq", "alert", "notice"))
-        if seq_at is None or alert_at is None or notice_at is None:  # first run: from now on, no backfill
+        seq_had, alert_had, notice_had = seq_at, alert_at, notice_at
+        if None in (seq_at, alert_at, notice_at):  # first pass: from the oldest subscription, else from now
             last_alert, last_notice = alerts.last_ids(conn)
-            _set_position(conn, "seq", last_seq(conn) if seq_at is None else seq_at, seq_at)
-            _set_position(conn, "alert", last_alert if alert_at is None else alert_at, alert_at)
-            _set_position(conn, "notice", last_notice if notice_at is None else notice_at, notice_at)
-            uow.commit()
-            return result
+            if seq_at is None:
+                seq_at = min((s.from_seq for s in subs), default=last_seq(conn))
+            if alert_at is None:
+                alert_at = min((s.from_alert for s in subs), default=last_alert)
+            if notice_at is None:
+                notice_at = last_notice
         changed = projection.changed_since(conn, seq_at, BATCH)
         alert_rows, notice_rows = alerts.raised_since(conn, alert_at, notice_at)
         rows = []
@@ -160,9 +162,9 @@ def run(node: Node) -> Pass:
         result.items = _store(uow, node, rows)
         result.versions = len(changed)
         result.more = len(changed) == BATCH or len(alert_rows) == alerts.MAX_PAGE or len(notice_rows) == alerts.MAX_PAGE
-        _set_position(conn, "seq", changed[-1][0] if changed else seq_at, seq_at)
-        _set_position(conn, "alert", alert_rows[-1].id if alert_rows else alert_at, alert_at)
-        _set_position(conn, "notice", notice_rows[-1].id if notice_rows else notice_at, notice_at)
+        _set_position(conn, "seq", changed[-1][0] if changed else seq_at, seq_had)
+        _set_position(conn, "alert", alert_rows[-1].id if alert_rows else alert_at, alert_had)
+        _set_position(conn, "notice", notice_rows[-1].id if notice_rows else notice_at, notice_had)
         uow.commit()
     return result
 

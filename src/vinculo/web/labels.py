@@ -128,6 +128,11 @@ KINDS = {"type": TYPES, "role": ROLES, "tlp": TLP, "handling": HANDLING, "reliab
          "selector": SELECTORS, "psi_stage": PSI_STAGES, "psi_status": PSI_STATUSES, "psi_role": PSI_ROLES}
 
 
+# notifications (vinculo.notify)
+KINDS["notify_kind"] = {"records": N_("New records"), "alerts": N_("Correlation alerts"),
+                        "notices": N_("Deconfliction notices"), "sync": N_("Sync problems")}
+KINDS["notify_mode"] = {"immediate": N_("At once"), "daily": N_("Daily digest"), "weekly": N_("Weekly digest")}
+
 HUMANISED = ("field", "case_state")
 
 
