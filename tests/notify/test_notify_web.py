@@ -11,10 +11,10 @@ from conftest import SEIZURE, actor
 from servers import serving
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "web"))
-from web_helpers import add_users, login, post_form  # noqa: E402
+from web_helpers import add_users, login, post_form
 
-from vinculo.notify import live  # noqa: E402
-from vinculo.records import service as records  # noqa: E402
+from vinculo.notify import live
+from vinculo.records import service as records
 
 
 def test_subscribe_live_count_list_in_both_languages_and_mark_read(node):

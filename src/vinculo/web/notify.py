@@ -65,7 +65,8 @@ async def subscribe(request: Request, form: FormData = Depends(checked_form)) ->
     try:
         await run_in_threadpool(service.subscribe, request.app.state.node, actor, body)
     except (RecordInvalid, Forbidden) as exc:
-        return await run_in_threadpool(lambda: _page(request, actor, 422, str(exc)))
+        problem = str(exc)
+        return await run_in_threadpool(lambda: _page(request, actor, 422, problem))
     return redirect(request, "/notifications")
 
 
