@@ -8,6 +8,7 @@ import ipaddress
 import json
 import ssl
 import threading
+import time
 from contextlib import contextmanager
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -107,7 +108,8 @@ def webhook_server():
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             with hooks.arrived:
                 hooks.received.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
-                                       "json": json.loads(body), "status": hooks.status})
+                                       "json": json.loads(body), "status": hooks.status,
+                                       "at": time.perf_counter()})
                 hooks.arrived.notify_all()
             self.send_response(hooks.status)
             self.send_header("content-length", "2")

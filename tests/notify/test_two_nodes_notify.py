@@ -102,3 +102,30 @@ def test_a_partner_record_reaches_sse_email_and_webhook_with_only_what_may_be_se
     assert posted["json"]["notifications"][0]["payload"]["id"] == green.id
     assert service.list_items(mx, ana)[0]["payload"]["id"] == green.id and len(service.list_items(mx, ana)) == 1
     assert len(service.list_items(mx, sam)) == 2
+
+
+ALERT = {"kind": "pill-press-mark", "title": "Blue M30 pills with a crown mark",
+         "description": "Counterfeit oxycodone pressed with fentanyl, crown imprint on one face.",
+         "issued": "2025-06-01", "substance": "fentanyl", "mark": "crown / M30", "country": "US"}
+
+
+def test_a_broadcast_alert_is_sent_signed_and_raised_on_arrival_to_every_reader(make_node):
+    us, mx = make_node("us-dea", "US"), make_node("mx-fgr", "MX")
+    for name, role in (("ana", "analyst"), ("aud", "auditor"), ("adm", "admin")):
+        add_user(mx, name, role, None)
+    terms = {"record_types": ["alert"], "max_tlp": "amber", "start": "2020-01-01"}
+    with pair(us, mx, us_terms=terms):
+        engine.run(mx)
+        made = records.create_record(us, actor(us, "analyst"), "alert", ALERT, {"tlp": "green"})
+        held_back = records.create_record(us, actor(us, "analyst"), "alert", ALERT, {"tlp": "amber+strict"})
+        assert sync.pull(mx, "us-dea").new == 1  # AMBER+STRICT never leaves its node
+        engine.run(mx)
+    (ana,) = service.list_items(mx, actor(mx, "analyst", "ana"))
+    assert ana["payload"]["id"] == made.id and ana["payload"]["origin"] == "us-dea"
+    assert ana["payload"]["fields"]["mark"] == "crown / M30" and ana["subscription"] == 0
+    (aud,) = service.list_items(mx, actor(mx, "auditor", "aud"))
+    assert aud["payload"]["fields"] == {}  # auditors: the envelope only
+    assert service.list_items(mx, actor(mx, "admin", "adm")) == []  # administrators read no records
+    stored, _ = records.get_record(mx, actor(mx, "analyst", "ana"), made.id)
+    assert stored.signature and stored.body["title"] == ALERT["title"]
+    assert held_back.id not in json.dumps(service.list_items(mx, actor(mx, "analyst", "ana")))

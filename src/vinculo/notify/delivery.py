@@ -37,6 +37,7 @@ class Outcome:
     hooks: dict[int, tuple[int, bool]]  # webhook id -> (failures, disabled)
     digests: list[int]
     audit: list[AuditEvent]
+    http: object = None  # the pass's webhook client
 
 
 def render(node_id: str, items: list, s: notify_settings.NotifySettings) -> tuple[str, list[str], list[dict]]:
@@ -100,7 +101,7 @@ def _send(node: Node, s, sub: model.Subscription, items: list, hooks: dict, out:
             body = json.dumps({"node": node.id, "subscription": sub.id, "user": sub.user,
                                "notifications": entries}, sort_keys=True).encode()
             tries = webhook.deliver(hook.url, hook.secret, body, s.webhook_attempts, s.webhook_timeout,
-                                    s.webhook_backoff)
+                                    s.webhook_backoff, using=out.http)
             for t in tries:
                 out.log.append({"at": now, "channel": "webhook", "target": target, "items": json.dumps(ids),
                                 "attempt": t.attempt, "status": "sent" if t.ok else "failed", "detail": t.detail})
@@ -130,12 +131,15 @@ def deliver_due(node: Node) -> int:
         subs = {r.id: row_subscription(r) for r in conn.execute(select(ns).where(ns.c.id.in_(sids)))}
         wids = sorted({x.webhook_id for x in subs.values() if x.webhook_id is not None})
         hooks = {h.id: h for h in conn.execute(select(nw).where(nw.c.id.in_(wids)))} if wids else {}
-    out = Outcome([], [], {}, [], [])
-    for sub, items in _groups(rows, subs):
-        if sub.active:
-            _send(node, s, sub, items, hooks, out, now)
-        else:
-            out.sent_items += [r.id for r in items]
+    out = Outcome([], [], {}, [], [], webhook.client(s.webhook_timeout))
+    try:
+        for sub, items in _groups(rows, subs):
+            if sub.active:
+                _send(node, s, sub, items, hooks, out, now)
+            else:
+                out.sent_items += [r.id for r in items]
+    finally:
+        out.http.close()
     with node.uow() as uow:
         conn = uow.conn
         if out.log:

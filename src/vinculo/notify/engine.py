@@ -51,10 +51,19 @@ def _set_position(conn, name: str, value: int, had: int | None) -> None:
         conn.execute(update(nst).where(nst.c.name == name).values(value=value))
 
 
-def _subscribers(node: Node, subs: list[model.Subscription]) -> dict[str, LocalUser]:
-    wanted = {s.user for s in subs}
+def _subscribers(node: Node, subs: list[model.Subscription] | None = None) -> dict[str, LocalUser]:
+    """Active users (of `subs`, or all)."""
+    wanted = {s.user for s in subs} if subs is not None else None
     return {u["name"]: LocalUser(u["name"], u["role"], node.id) for u in accounts.list_users(node)
-            if u["name"] in wanted and not u["disabled"]}
+            if (wanted is None or u["name"] in wanted) and not u["disabled"]}
+
+
+def broadcast_subscriptions(users: dict[str, LocalUser], from_seq: int) -> list[model.Subscription]:
+    """Every user who may read records hears of a new broadcast `alert` record, subscribed or not (in-app;
+    `id` 0: no subscription of theirs)."""
+    return [model.Subscription(0, name, "records", {"type": ["alert"]}, ("inapp",), "immediate", None, None,
+                               True, None, None, from_seq, 0)
+            for name, user in users.items() if "records.read" in PERMISSIONS.get(user.role, ())]
 
 
 def _may(user: LocalUser, sub: model.Subscription) -> bool:
@@ -116,9 +125,10 @@ def _alert_items(conn, subs, users, alert_rows, notice_rows, now) -> list[dict]:
 def _store(uow, node: Node, rows: list[dict]) -> list[dict]:
     """Insert the notifications and audit them: one entry per user (channel in-app, the record ids)."""
     made = []
-    for row in rows:
-        nid = uow.conn.execute(insert(ni).values(**row)).inserted_primary_key[0]
-        made.append(row | {"id": nid})
+    for k in range(0, len(rows), 1000):  # one executemany a thousand, ids back in order (RETURNING)
+        chunk = rows[k : k + 1000]
+        ids = uow.conn.execute(insert(ni).returning(ni.c.id, sort_by_parameter_order=True), chunk).scalars().all()
+        made += [row | {"id": nid} for row, nid in zip(chunk, ids, strict=True)]
     per_user: dict[str, list[dict]] = defaultdict(list)
     for m in made:
         per_user[m["user"]].append(m)
@@ -136,7 +146,7 @@ def run(node: Node) -> Pass:
     now = utcnow()
     with node.engine.connect() as conn:
         subs = [row_subscription(r) for r in conn.execute(select(ns).where(ns.c.active.is_(True)))]
-    users = _subscribers(node, subs)
+    users = _subscribers(node)
     subs = [s for s in subs if s.user in users and _may(users[s.user], s)]
     with node.uow() as uow:
         conn = uow.conn
@@ -156,6 +166,11 @@ def run(node: Node) -> Pass:
         record_subs = [s for s in subs if s.kind == "records"]
         if changed and record_subs:
             rows += _record_items(conn, node, record_subs, users, changed, now)
+        broadcasts = [c for c in changed if c[1].startswith("alert--")]
+        if broadcasts:
+            told = {(r["user"], r["record_ids"]) for r in rows}
+            rows += [r for r in _record_items(conn, node, broadcast_subscriptions(users, seq_at), users, broadcasts, now)
+                     if (r["user"], r["record_ids"]) not in told]
         alert_subs = [s for s in subs if s.kind in ("alerts", "notices")]
         if (alert_rows or notice_rows) and alert_subs:
             rows += _alert_items(conn, alert_subs, users, alert_rows, notice_rows, now)

@@ -14,6 +14,7 @@ TYPES = {
     "person": N_("Person"), "organization": N_("Organisation"), "vehicle": N_("Vehicle"), "phone": N_("Phone"),
     "location": N_("Location"), "relationship": N_("Relationship"), "note": N_("Note"), "case": N_("Case"),
     "event": N_("Event"),
+    "alert": N_("Broadcast alert"),
 }
 
 ROLES = {"analyst": N_("Analyst"), "supervisor": N_("Supervisor"), "admin": N_("Administrator"),

@@ -51,16 +51,26 @@ def _once(client: httpx.Client, url: str, secret: str, body: bytes) -> str | Non
         return f"{type(exc).__name__}: {exc}"[:300]
 
 
+def client(timeout: float) -> httpx.Client:
+    return httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)), follow_redirects=False)
+
+
 def deliver(url: str, secret: str, body: bytes, attempts: int, timeout: float, backoff: float,
-            sleep=time.sleep) -> list[Attempt]:
-    """POST `body` until it is taken or `attempts` are spent; waits backoff, 2x, 4x... between attempts."""
+            sleep=time.sleep, using: httpx.Client | None = None) -> list[Attempt]:
+    """POST `body` until it is taken or `attempts` are spent; waits backoff, 2x, 4x... between attempts.
+    `using`: a client to reuse (a delivery pass keeps one, so its connections stay open)."""
     out: list[Attempt] = []
-    with httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)), follow_redirects=False) as client:
+    own = using is None
+    http = client(timeout) if own else using
+    try:
         for n in range(1, attempts + 1):
-            why = _once(client, url, secret, body)
+            why = _once(http, url, secret, body)
             out.append(Attempt(n, why is None, why or "accepted"))
             if why is None:
                 break
             if n < attempts:
                 sleep(backoff * 2 ** (n - 1))
+    finally:
+        if own:
+            http.close()
     return out
