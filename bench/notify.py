@@ -147,6 +147,7 @@ def main() -> None:
     pulls: dict[bool, list[float]] = {True: [], False: []}
     sse_delays: list[float] = []
     hook_delays: list[float] = []
+    seen: set[str] = set()
     try:
         url = f"http://127.0.0.1:{port}"
         wait(url + "/api/v1/ready")
@@ -169,24 +170,25 @@ def main() -> None:
                 page = import_rows(us, operator(us.id), f"page{run}",
                                    parse_ndjson(ndjson(tmp / f"p{run}.ndjson", args.page, f"r{run}-", BODY)))
                 assert page.imported == args.page
-                committed.clear()
                 t0 = time.perf_counter()
                 report = sync.pull(mx, "us-dea", page_size=1000)
                 pulls[on].append(time.perf_counter() - t0)
                 assert report.new == args.page, report.line()
                 if not on:
                     continue
-                ids = list(committed)
+                ids = [i for i in committed if i.startswith("seizure--") and i not in seen]
+                seen.update(ids)
                 deadline = time.perf_counter() + 30
                 while time.perf_counter() < deadline and not (
-                        all(i in stream.arrived for i in ids) and len(hooks.received) >= run // 2 * args.page + args.page):
+                        all(i in stream.arrived for i in ids) and len(hooks.received) >= (run // 2 + 1) * args.page):
                     time.sleep(0.01)
                 sse_delays += [stream.arrived[i] - committed[i] for i in ids if i in stream.arrived]
-                for h in hooks.received[-args.page:]:
-                    for n in h["json"]["notifications"]:
-                        rid = n["payload"]["id"]
-                        if rid in committed:
-                            hook_delays.append(h["at"] - committed[rid])
+            time.sleep(2)
+            for h in hooks.received:
+                for n in h["json"]["notifications"]:
+                    rid = n["payload"]["id"]
+                    if rid in committed:
+                        hook_delays.append(h["at"] - committed[rid])
             live.hub_for(mx.id).close_all()
     finally:
         inbox.store_page = original
