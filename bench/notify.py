@@ -170,25 +170,26 @@ def main() -> None:
                 page = import_rows(us, operator(us.id), f"page{run}",
                                    parse_ndjson(ndjson(tmp / f"p{run}.ndjson", args.page, f"r{run}-", BODY)))
                 assert page.imported == args.page
+                seen.update(committed)
                 t0 = time.perf_counter()
                 report = sync.pull(mx, "us-dea", page_size=1000)
                 pulls[on].append(time.perf_counter() - t0)
                 assert report.new == args.page, report.line()
                 if not on:
                     continue
-                ids = [i for i in committed if i.startswith("seizure--") and i not in seen]
-                seen.update(ids)
+                ids = [i for i in committed if i not in seen]
                 deadline = time.perf_counter() + 30
                 while time.perf_counter() < deadline and not (
                         all(i in stream.arrived for i in ids) and len(hooks.received) >= (run // 2 + 1) * args.page):
                     time.sleep(0.01)
                 sse_delays += [stream.arrived[i] - committed[i] for i in ids if i in stream.arrived]
             time.sleep(2)
+            first: dict[str, float] = {}
             for h in hooks.received:
                 for n in h["json"]["notifications"]:
-                    rid = n["payload"]["id"]
-                    if rid in committed:
-                        hook_delays.append(h["at"] - committed[rid])
+                    first.setdefault(n["payload"]["id"], h["at"])
+            hook_delays += [at - committed[rid] for rid, at in first.items() if rid in committed]
+            print(f"webhook POSTs received: {len(hooks.received)}, distinct records: {len(first)}")
             live.hub_for(mx.id).close_all()
     finally:
         inbox.store_page = original
