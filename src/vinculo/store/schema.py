@@ -15,4 +15,4 @@ from vinculo.store import tables_graph  # noqa: F401,E402
 from vinculo.store import tables_deconfliction  # noqa: F401,E402
 from vinculo.store import tables_accounts  # noqa: F401,E402
 from vinculo.store import tables_retention  # noqa: F401,E402
-from vinculo.store import tables_notify  # noqa: F401,E402
+from vinculo.store import tables_notify  # noqa: F401
