@@ -16,6 +16,7 @@ from vinculo.api import deconfliction as deconfliction_api
 from vinculo.api import imports as imports_api
 from vinculo.api import links as links_api
 from vinculo.api import precursors as precursors_api
+from vinculo.api import notify as notify_api
 from vinculo.api import retention as retention_api
 from vinculo.api.warmup import Warmup
 from vinculo.federation import taxii_server
@@ -41,6 +42,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(retention_api.router)
     app.include_router(deconfliction_api.router)
     app.include_router(precursors_api.router)
+    notify_api.install(app)  # notification centre, subscriptions, webhooks, live stream; its threads
     web.install(app)
     _warm_on_start(app)
     return app

@@ -19,6 +19,7 @@ from vinculo.cli import deconfliction as deconfliction_cli
 from vinculo.cli import imports as imports_cli
 from vinculo.cli import jobs as jobs_cli
 from vinculo.cli import node as node_cli
+from vinculo.cli import notify as notify_cli
 from vinculo.cli import partners as partners_cli
 from vinculo.cli import records as records_cli
 from vinculo.cli import retention as retention_cli
@@ -61,6 +62,7 @@ app.command("scorecard")(scorecard_cli.scorecard)
 app.add_typer(retention_cli.app, name="retention")
 jobs_cli.register(app)  # `vinculo worker`, `vinculo jobs list`
 app.add_typer(db_cli.db_app, name="db")  # `vinculo db migrate-to URL`
+app.add_typer(notify_cli.app, name="notify")
 
 
 def main() -> None:

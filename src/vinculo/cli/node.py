@@ -107,9 +107,10 @@ def register(app: typer.Typer) -> None:
             if workers > 1:  # each process builds its own app from the environment (api.factory), on our socket
                 os.environ["VINCULO_HOME"], os.environ["VINCULO_DATABASE_URL"] = str(n.home.path), n.home.db_url
                 uvicorn.run("vinculo.api.factory:from_environment", factory=True, fd=sock.fileno(),
-                            workers=workers, log_level="warning")
+                            workers=workers, log_level="warning", timeout_graceful_shutdown=30)
             else:
-                uvicorn.Server(uvicorn.Config(create_app(n), log_level="warning")).run(sockets=[sock])
+                uvicorn.Server(uvicorn.Config(create_app(n), log_level="warning", timeout_graceful_shutdown=30)).run(
+                    sockets=[sock])  # open live streams (notify) must not hold a stop
         finally:
             if r:
                 r.stop()

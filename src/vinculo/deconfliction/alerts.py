@@ -203,3 +203,55 @@ def invalid_selectors(node: Node, actor: Actor, limit: int = 200) -> dict[str, l
         uow.audit(AuditEvent(actor.label, "record.selectors", None, {"invalid_in": sorted(shown)}))
         uow.commit()
     return shown
+
+
+# For notifications (vinculo.notify): alerts and notices raised after a position, each shown to a user only
+# as `list_alerts` / `list_notices` would show it (the same `Visible` and `_alert_view`).
+
+
+def raised_since(conn: Connection, after_alert: int, after_notice: int, limit: int = MAX_PAGE) -> tuple[list, list]:
+    """Alert rows and notice rows with ids above the given ones, oldest first, at most `limit` each."""
+    a = conn.execute(select(da).where(da.c.id > after_alert).order_by(da.c.id).limit(limit)).all()
+    n = conn.execute(select(dn).where(dn.c.id > after_notice).order_by(dn.c.id).limit(limit)).all()
+    return a, n
+
+
+def last_ids(conn: Connection) -> tuple[int, int]:
+    from sqlalchemy import func
+
+    return (conn.execute(select(func.coalesce(func.max(da.c.id), 0))).scalar_one(),
+            conn.execute(select(func.coalesce(func.max(dn.c.id), 0))).scalar_one())
+
+
+def seen_by(conn: Connection, audience: Audience, alert_rows: list, notice_rows: list
+            ) -> tuple[list[tuple[int, dict, list[str]]], list[tuple[int, dict, list[str]]]]:
+    """(id, view, TLPs of the records it names) of the alerts and notices among the rows that `audience` may
+    see, as the listings show them (an over-common alert names no record: its TLP is unknown, "red")."""
+    vis = Visible(conn, audience)
+    vis.load([i for r in alert_rows for i in (r.record_a, r.record_b)] + [r.record_id for r in notice_rows])
+
+    def tlps(ids: list[str]) -> list[str]:
+        found = [vis.records.get(i) for i in ids]
+        return [r.markings.tlp.value for r in found if r is not None] or ["red"]
+
+    alerts_out = [(r.id, v, tlps([x["id"] for x in v["records"]])) for r in alert_rows
+                  if (v := _alert_view(vis, r)) is not None]
+    notices_out = [(r.id, {"id": r.id, "partner": r.partner, "contact": r.contact, "kind": r.kind, "value": r.value,
+                           "record": vis.brief(r.record_id), "run": r.run_id,
+                           "next": f"ask {r.contact} ({r.partner}) through the usual channel, citing run {r.run_id}"},
+                    tlps([r.record_id]))
+                   for r in notice_rows if vis.readable(r.record_id)]
+    return alerts_out, notices_out
+
+
+def selector_kinds(conn: Connection, record_ids: list[str]) -> dict[str, set[str]]:
+    """The kinds of valid selectors each record holds (for subscriptions filtered by selector kind)."""
+    from vinculo.store.tables_deconfliction import dc_selectors as ds
+
+    out: dict[str, set[str]] = {}
+    for i in range(0, len(record_ids), index.CHUNK):
+        q = select(ds.c.record_id, ds.c.kind).where(ds.c.record_id.in_(record_ids[i : i + index.CHUNK]),
+                                                     ds.c.valid.is_(True))
+        for r in conn.execute(q):
+            out.setdefault(r.record_id, set()).add(r.kind)
+    return out

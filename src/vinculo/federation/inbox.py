@@ -24,6 +24,7 @@ from vinculo.jsontext import json_text
 from vinculo.node import key_periods
 from vinculo.node.context import Node
 from vinculo.node.keys import public_from_hex
+from vinculo.notify import hooks as notify_hooks
 from vinculo.records import holding
 from vinculo.records import repository as repo
 from vinculo.records.model import ID_RE, format_ts, utcnow
@@ -323,4 +324,5 @@ def store_page(node: Node, partner: str, page: CheckedPage, verdicts: list[bool]
         uow.commit()
     if purged:
         after_purge(node.engine, [holding.TABLE])  # the dropped content, off the disk too (store.purge)
+    notify_hooks.received(node, partner, len(staged), result.rejected_count, result.rejected)
     return result

@@ -41,6 +41,7 @@ NEW_SDO_TYPES = {
     "phone": "vinculo-phone",
     "case": "vinculo-case",
     "event": "vinculo-event",
+    "alert": "vinculo-alert",
 }
 # Read as standard STIX types (federation/stix_standard.py, docs/stix.md): a seizure, a shipment and a lab are
 # where something happened, stated as a `location` named by the fact, the facts in its description.

@@ -59,6 +59,8 @@ def _name(doc: dict) -> str:
         return f"Case: {b.get('kind', '')}"
     if t == "event":
         return f"Planned {b.get('kind', 'operation')}"
+    if t == "alert":
+        return f"Alert ({b.get('kind', 'other')}): {b.get('title', '')}".strip()
     return t
 
 

@@ -25,6 +25,7 @@ from vinculo.federation.pull_receipts import Receipts
 from vinculo.federation.signing import verify_later
 from vinculo.federation.stix_defs import collection_id
 from vinculo.node.context import Node
+from vinculo.notify import hooks as notify_hooks
 from vinculo.records.model import format_ts, utcnow
 from vinculo.sharing import service as sharing
 from vinculo.store.tables_federation import sync_state
@@ -334,6 +335,7 @@ def failed(node: Node, partner: str, exc: BaseException, limits: PullLimits | No
     with node.uow() as uow:
         uow.audit(AuditEvent(f"node:{node.id}", "sync.failed", f"partner:{partner}", {"error": reason}))
         uow.commit()
+    notify_hooks.sync_problem(node, partner, "pull failed", reason)
     return f"{partner}: {reason}"
 
 

@@ -75,3 +75,10 @@ def changes(
         q = q.where(rv.c.current.is_(True))
     q = q.order_by(rv.c.seq)
     return q.limit(limit) if limit is not None else q
+
+
+def changed_since(conn: Connection, after: int, limit: int) -> list[tuple[int, str, int]]:
+    """(seq, id, version) of the versions written after feed position `after`, oldest first, at most
+    `limit`: what the notification matcher reads them by (it decides each through `reads`)."""
+    rows = conn.execute(changes((rv.c.seq, rv.c.id, rv.c.version), after, None, limit=limit))
+    return [(r.seq, r.id, r.version) for r in rows]

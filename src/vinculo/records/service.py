@@ -13,6 +13,7 @@ from vinculo.audit.events import AuditEvent
 from vinculo.canonical import canonical_json
 from vinculo.federation.signing import sign_bytes
 from vinculo.node.context import Node
+from vinculo.notify import hooks as notify_hooks
 from vinculo.records import reads, red
 from vinculo.records import repository as repo
 from vinculo.records.model import (
@@ -79,6 +80,7 @@ def create_record(node: Node, actor: Actor, record_type: str, body: dict, markin
         record = Record(new_id(record_type), record_type, node.id, 1, now, now, marks, clean)
         stored = _store(uow, node, record, "record.create", actor)
         uow.commit()
+    notify_hooks.written(node)
     return stored
 
 
@@ -113,6 +115,7 @@ def update_record(node: Node, actor: Actor, record_id: str, body: dict, markings
         marks = red.with_readers(uow.conn, marks, actor, found.markings)
         stored = _store(uow, node, next_version(found, clean, marks, utcnow()), "record.version", actor)
         uow.commit()
+    notify_hooks.written(node)
     return stored
 
 

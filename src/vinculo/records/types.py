@@ -261,6 +261,23 @@ class Event(Body):
         return self
 
 
+class Alert(Body):
+    """A broadcast alert to partners, like INCB's Special Alerts or Interpol's Purple Notices: a new
+    concealment method, a new precursor or substance, a pill press mark. Sent like any record to every
+    partner whose agreement covers `alert` records (marked and signed as any record), and raised as a
+    notification to every local user who may read it when it is made or arrives (`vinculo.notify`)."""
+
+    kind: Literal["concealment-method", "new-precursor", "new-substance", "pill-press-mark", "trafficking-route",
+                  "other"]
+    title: str = Field(min_length=3, max_length=200)
+    description: LongText
+    issued: PastDate | None = None
+    country: CountryCode | None = None
+    substance: SubstanceCode | None = None
+    concealment: ConcealmentCode | None = None
+    mark: ShortText | None = None  # the pill press mark (logo, imprint, colour, shape) as seen
+
+
 from vinculo.cases.body import Case  # noqa: E402  (the case body lives with its state machines)
 
 BODY_TYPES: dict[str, type[Body]] = {
@@ -276,6 +293,7 @@ BODY_TYPES: dict[str, type[Body]] = {
     "note": Note,
     "case": Case,
     "event": Event,
+    "alert": Alert,  # broadcast alerts (issue 21)
 }
 RECORD_TYPES = tuple(BODY_TYPES)
 

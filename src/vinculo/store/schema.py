@@ -17,3 +17,4 @@ from vinculo.store import tables_accounts  # noqa: F401,E402
 from vinculo.store import tables_retention  # noqa: F401,E402
 from vinculo.store import tables_readers  # noqa: F401,E402
 from vinculo.store import tables_jobs  # noqa: F401,E402
+from vinculo.store import tables_notify  # noqa: F401

@@ -21,10 +21,12 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 def install(app: FastAPI) -> None:
     from vinculo.web import account, alerts, audit, auth, cases, dashboard, editor, graph, imports, partners, records
     from vinculo.web import precursors
+    from vinculo.web import notify as notify_web
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, account, dashboard, editor, records, audit, imports, partners, cases, graph, alerts, precursors):
         app.include_router(module.router)
+    app.include_router(notify_web.router)  # the notification centre
 
     app.add_middleware(HtmlHeaders)
 

@@ -14,6 +14,7 @@ TYPES = {
     "person": N_("Person"), "organization": N_("Organisation"), "vehicle": N_("Vehicle"), "phone": N_("Phone"),
     "location": N_("Location"), "relationship": N_("Relationship"), "note": N_("Note"), "case": N_("Case"),
     "event": N_("Event"),
+    "alert": N_("Broadcast alert"),
 }
 
 ROLES = {"analyst": N_("Analyst"), "supervisor": N_("Supervisor"), "admin": N_("Administrator"),
@@ -137,6 +138,11 @@ KINDS = {"type": TYPES, "role": ROLES, "tlp": TLP, "handling": HANDLING, "reliab
          "selector": SELECTORS, "psi_stage": PSI_STAGES, "psi_status": PSI_STATUSES, "psi_role": PSI_ROLES,
          "pen_answer": PEN_ANSWERS}
 
+
+# notifications (vinculo.notify)
+KINDS["notify_kind"] = {"records": N_("New records"), "alerts": N_("Correlation alerts"),
+                        "notices": N_("Deconfliction notices"), "sync": N_("Sync problems")}
+KINDS["notify_mode"] = {"immediate": N_("At once"), "daily": N_("Daily digest"), "weekly": N_("Weekly digest")}
 
 HUMANISED = ("field", "case_state")
 

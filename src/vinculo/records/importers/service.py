@@ -20,6 +20,7 @@ from vinculo.audit.events import AuditEvent
 from vinculo.audit.merkle import CompactRange
 from vinculo.collector import fewer_collections
 from vinculo.node.context import Node
+from vinculo.notify import hooks as notify_hooks
 from vinculo.records import repository as repo
 from vinculo.records.importers import worker
 from vinculo.records.importers.batches import RowError, Tally
@@ -144,6 +145,7 @@ def _write(node: Node, actor: Actor, source: str, events: Generator[tuple[str, o
             "unknown_names": unknowns.total()}))
         uow.commit()
         report.reject_file = rejects.keep()
+    notify_hooks.written(node)
     return report
 
 class _Rejects:
