@@ -76,8 +76,10 @@ def test_a_partner_record_reaches_sse_email_and_webhook_with_only_what_may_be_se
                 for s in streams.values():
                     assert s.wait("unread")[0]["unread"] == 0
                 green = records.create_record(us, us_ana, "seizure", SEIZURE, {"tlp": "green"})
+                # H3 (other conditions): on the receiving node, supervisors only (TLP:RED never leaves its node)
                 red = records.create_record(us, actor(us, "supervisor"), "seizure", SEIZURE,
-                                            {"tlp": "red", "partners": ["mx-fgr"]})
+                                            {"tlp": "amber", "handling": "H3", "partners": ["mx-fgr"],
+                                             "handling_text": "supervisors of the receiving unit only"})
                 report = sync.pull(mx, "us-dea")
                 assert report.new == 2
                 (ana_live,) = streams["ana"].wait("notification")
