@@ -9,12 +9,14 @@ from conftest import SEIZURE, actor
 from receivers import SMTP_USER, smtp_server, webhook_server
 from sqlalchemy import select
 
+from vinculo.accounts import secretbox
 from vinculo.accounts.service import add_user
 from vinculo.notify import delivery, engine, service
 from vinculo.notify.channels import webhook
 from vinculo.records import service as records
 from vinculo.records.model import RecordInvalid
 from vinculo.store.tables import audit_log
+from vinculo.store.tables_notify import notify_webhooks
 
 
 @pytest.fixture
@@ -78,6 +80,9 @@ def test_signed_webhook_retries_log_and_disable(node, ana):
         (got,) = hooks.wait(1)
         h = got["headers"]
         assert webhook.verify(hook["secret"], h["x-vinculo-timestamp"], got["body"], h["x-vinculo-signature"])
+        with node.engine.connect() as conn:  # the secret is sealed at rest: a copy of the database alone can't sign
+            (stored,) = conn.execute(select(notify_webhooks.c.secret)).scalars().all()
+        assert hook["secret"] not in stored and stored.startswith(secretbox.PREFIX)
         assert not webhook.verify("another secret", h["x-vinculo-timestamp"], got["body"], h["x-vinculo-signature"])
         (n,) = got["json"]["notifications"]
         assert n["payload"]["id"] == rec.id and n["payload"]["fields"]["place"] == SEIZURE["place"]

@@ -122,7 +122,9 @@ def test_a_broadcast_alert_is_sent_signed_and_raised_on_arrival_to_every_reader(
         held_back = records.create_record(us, actor(us, "analyst"), "alert", ALERT, {"tlp": "amber+strict"})
         assert sync.pull(mx, "us-dea").new == 1  # AMBER+STRICT never leaves its node
         engine.run(mx)
-    (ana,) = service.list_items(mx, actor(mx, "analyst", "ana"))
+    items = service.list_items(mx, actor(mx, "analyst", "ana"))
+    assert len(items) == 1, [(i["id"], i["payload"]["id"], i["subscription"], i["kind"]) for i in items]
+    (ana,) = items
     assert ana["payload"]["id"] == made.id and ana["payload"]["origin"] == "us-dea"
     assert ana["payload"]["fields"]["mark"] == "crown / M30" and ana["subscription"] == 0
     (aud,) = service.list_items(mx, actor(mx, "auditor", "aud"))

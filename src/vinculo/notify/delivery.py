@@ -19,7 +19,8 @@ from vinculo.node.context import Node
 from vinculo.notify import model
 from vinculo.notify import settings as notify_settings
 from vinculo.notify.channels import email, webhook
-from vinculo.notify.service import row_subscription
+from vinculo.accounts import secretbox
+from vinculo.notify.service import row_subscription, webhook_context
 from vinculo.records.model import format_ts, utcnow
 from vinculo.store.tables_notify import notify_deliveries as nd
 from vinculo.store.tables_notify import notify_items as ni
@@ -100,7 +101,8 @@ def _send(node: Node, s, sub: model.Subscription, items: list, hooks: dict, out:
                 continue
             body = json.dumps({"node": node.id, "subscription": sub.id, "user": sub.user,
                                "notifications": entries}, sort_keys=True).encode()
-            tries = webhook.deliver(hook.url, hook.secret, body, s.webhook_attempts, s.webhook_timeout,
+            secret = secretbox.open_(node.home.path, hook.secret, webhook_context(hook.user))
+            tries = webhook.deliver(hook.url, secret, body, s.webhook_attempts, s.webhook_timeout,
                                     s.webhook_backoff, using=out.http)
             for t in tries:
                 out.log.append({"at": now, "channel": "webhook", "target": target, "items": json.dumps(ids),

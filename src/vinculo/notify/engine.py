@@ -44,9 +44,21 @@ def _position(conn, name: str) -> int | None:
     return conn.execute(select(nst.c.value).where(nst.c.name == name)).scalar()
 
 
+_PASS_LOCK = 0x76696E6E6F7469  # "vinnoti": the matcher's PostgreSQL advisory lock
+
+
+def _one_pass_at_a_time(conn) -> None:
+    """Passes run in several places (the hooks' thread of each server process, `vinculo notify run`, a worker):
+    two reading the same positions would store every notification twice. On SQLite the unit of work already
+    holds the write lock; on PostgreSQL a transaction-scoped advisory lock makes the second pass wait for the
+    first's commit and then read the positions it moved."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PASS_LOCK})")
+
+
 def _set_position(conn, name: str, value: int, had: int | None) -> None:
     if had is None:
-        conn.execute(insert(nst).values(name=name, value=value))  # the first pass (one matcher at a time)
+        conn.execute(insert(nst).values(name=name, value=value))  # the first pass (_one_pass_at_a_time)
     elif value != had:
         conn.execute(update(nst).where(nst.c.name == name).values(value=value))
 
@@ -150,6 +162,7 @@ def run(node: Node) -> Pass:
     subs = [s for s in subs if s.user in users and _may(users[s.user], s)]
     with node.uow() as uow:
         conn = uow.conn
+        _one_pass_at_a_time(conn)
         seq_at, alert_at, notice_at = (_position(conn, n) for n in ("seq", "alert", "notice"))
         seq_had, alert_had, notice_had = seq_at, alert_at, notice_at
         if None in (seq_at, alert_at, notice_at):  # first pass: from the oldest subscription, else from now

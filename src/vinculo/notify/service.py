@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 from sqlalchemy import func, insert, select, update
 
+from vinculo.accounts import secretbox
 from vinculo.accounts.model import Actor
 from vinculo.audit.events import AuditEvent
 from vinculo.deconfliction import alerts
@@ -113,6 +114,11 @@ def check_url(url: str, allow_private: bool) -> str:
     return url
 
 
+def webhook_context(user: str) -> str:
+    """What a webhook's sealed secret is bound to (accounts.secretbox): a row moved to another user won't open."""
+    return f"notify.webhook:{user}"
+
+
 def add_webhook(node: Node, actor: Actor, url: str) -> dict:
     """Register a webhook; returns its id and the secret that signs its deliveries (shown once)."""
     check_url(url, notify_settings.load(node.settings).webhook_private)
@@ -121,7 +127,8 @@ def add_webhook(node: Node, actor: Actor, url: str) -> dict:
         held = uow.conn.execute(select(func.count()).select_from(nw).where(nw.c.user == actor.name)).scalar_one()
         if held >= MAX_WEBHOOKS:
             raise RecordInvalid([FieldError("url", f"at most {MAX_WEBHOOKS} webhooks a user")])
-        wid = uow.conn.execute(insert(nw).values(user=actor.name, url=url, secret=secret, failures=0, disabled=False,
+        sealed = secretbox.seal(node.home.path, secret, webhook_context(actor.name))  # never in the clear at rest
+        wid = uow.conn.execute(insert(nw).values(user=actor.name, url=url, secret=sealed, failures=0, disabled=False,
                                                  created=format_ts(utcnow()))).inserted_primary_key[0]
         uow.audit(AuditEvent(actor.label, "notify.webhook.add", None, {"webhook": wid, "url": url}))
         uow.commit()

@@ -39,7 +39,7 @@ notify_webhooks = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("user", String(100), nullable=False),
     Column("url", String(2000), nullable=False),
-    Column("secret", String(128), nullable=False),
+    Column("secret", String(200), nullable=False),  # sealed (accounts.secretbox)
     Column("failures", Integer, nullable=False),  # consecutive failed deliveries
     Column("disabled", Boolean, nullable=False),
     Column("created", TS, nullable=False),

@@ -40,7 +40,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("user", sa.String(100), nullable=False),
         sa.Column("url", sa.String(2000), nullable=False),
-        sa.Column("secret", sa.String(128), nullable=False),
+        sa.Column("secret", sa.String(200), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("disabled", sa.Boolean(), nullable=False),
         sa.Column("created", TS, nullable=False),
