@@ -56,6 +56,13 @@ ACTION_NOTES: dict[str, str] = {
     "psi.approve": "a supervisor approved a matching run", "psi.answer": "this node answered a run's stage",
     "psi.run": "a matching run's intersection was computed", "psi.hit": "a matching run found common selectors",
     "psi.refused": "a matching run was refused (why)", "psi.failed": "a matching run failed (why)",
+    # growing a node
+    "node.migrated": "the node was copied into a PostgreSQL database and its audit log verified there",
+    # notifications (who was told of which record ids, by which channel; never the content)
+    "notify.subscribe": "a user subscribed to notifications", "notify.unsubscribe": "a subscription was ended",
+    "notify.list": "a user read their notifications", "notify.read": "notifications were marked read",
+    "notify.sent": "a notification was stored or delivered (user, record ids, channel)",
+    "notify.webhook.add": "a webhook was registered (url)", "notify.webhook.enable": "a webhook was re-enabled",
 }
 """Every action the node writes to its audit log, with what it means (a test holds the code to it)."""
 
