@@ -23,6 +23,7 @@ from vinculo.jobs import service
 from vinculo.jobs.model import Job, slot, slot_key
 from vinculo.node.context import Node
 from vinculo.records.model import format_ts, utcnow
+from vinculo.store.engine import locked
 from vinculo.store.tables_jobs import jobs
 
 log = logging.getLogger("vinculo.jobs")
@@ -118,8 +119,11 @@ class Runner:
                 if not service.extend(self.node, job, self.lease):
                     log.warning("job %s: lease lost to another worker", job.id)
                     return
-            except Exception:
-                log.exception("job %s: lease not extended", job.id)
+            except Exception as exc:  # noqa: BLE001
+                if locked(exc):  # another writer held SQLite past the busy wait: one line, the next beat retries
+                    log.warning("job %s: lease not extended, the database is busy with another writer", job.id)
+                else:
+                    log.exception("job %s: lease not extended", job.id)
 
     def run(self) -> None:
         """Until `stop()`: schedule, run what is due, wait `poll` seconds when nothing was."""
@@ -128,8 +132,11 @@ class Runner:
             try:
                 self.schedule_due()
                 ran = self.run_one()
-            except Exception:
-                log.exception("job runner")
+            except Exception as exc:  # noqa: BLE001
+                if locked(exc):
+                    log.warning("jobs: the database is busy with another writer; trying again later")
+                else:
+                    log.exception("job runner")
             if not ran:
                 self.stopped.wait(self.poll)
 
