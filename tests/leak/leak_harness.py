@@ -158,7 +158,10 @@ class Network:
                 if doc.get("revoked"):
                     continue
                 origin = self.nodes[doc["origin"]]
-                rec = service.update_record(origin, Actor("supervisor", "supervisor", origin.id), rid, doc["body"],
+                # a supervisor changes it (H3 is for supervisors), but a TLP:RED one only its author may read and so
+                # change: RED is for the people it names
+                who = "analyst" if doc["markings"]["tlp"] == "red" else "supervisor"
+                rec = service.update_record(origin, Actor(who, who, origin.id), rid, doc["body"],
                                             markings_for_node(step[2]))
                 oracle.truth[rid] = rec.document()
                 continue

@@ -44,6 +44,18 @@ class Guard:
 
     def check(self, obj: dict) -> None:
         """Raise EgressRefused naming why `obj` may not go to the partner."""
+        self._check(obj, rebuild=True)
+
+    def emit(self, doc: dict, signature: str | None, signer: str) -> dict:
+        """The STIX object of a released document, built here and checked like `check`'s: its standard
+        properties are the document's reading by construction (`to_stix` is a pure function of the document,
+        and nothing touches the object between here and the page), so rebuilding them to compare, as `check`
+        does for an object made elsewhere, would compare the function with itself. Raises EgressRefused."""
+        obj = to_stix(doc, signature, signer)
+        self._check(obj, rebuild=False)
+        return obj
+
+    def _check(self, obj: dict, rebuild: bool) -> None:
         try:
             doc, sig, signer = from_stix(obj)
         except StixMappingError as exc:
@@ -53,7 +65,8 @@ class Guard:
         if a is None or a.partner != self.partner:
             raise EgressRefused(f"{oid}: no agreement with {self.partner}")
         if doc.get("revoked") and not doc.get("body"):
-            self._reading(obj, doc, sig, signer)
+            if rebuild:
+                self._reading(obj, doc, sig, signer)
             return  # a tombstone carries no content; it only tells the holder to drop what it has
         marks = doc.get("markings", {})
         try:
@@ -71,7 +84,8 @@ class Guard:
         for path in _withheld(a, doc.get("type")):
             if _has_path(doc.get("body", {}), path):
                 raise EgressRefused(f"{oid}: withheld field {path} present")
-        self._reading(obj, doc, sig, signer)
+        if rebuild:
+            self._reading(obj, doc, sig, signer)
 
     @staticmethod
     def _reading(obj: dict, doc: dict, sig: object, signer: object) -> None:

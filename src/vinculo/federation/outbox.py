@@ -19,7 +19,6 @@ from vinculo.federation import egress
 from vinculo.federation.at_rest import stored_canonical
 from vinculo.federation.date_added import served
 from vinculo.federation.signing import sign_many
-from vinculo.federation.stix_map import to_stix
 from vinculo.federation.withdrawals import naming
 from vinculo.node.context import Node
 from vinculo.records import holding
@@ -130,9 +129,8 @@ def feed(node: Node, partner: str, after: int = 0, limit: int = 500, types: set[
                 going += _naming_withdrawn(uow.conn, partner, going, node.id)
             signatures = iter(sign_many(node.key, [g[4] for g in going if type(g[4]) is bytes]))
             for record, kind, added, doc, signature, signer in going:
-                obj = to_stix(doc, next(signatures) if type(signature) is bytes else signature, signer)
                 try:
-                    guard.check(obj)
+                    obj = guard.emit(doc, next(signatures) if type(signature) is bytes else signature, signer)
                 except egress.EgressRefused as exc:
                     page.refused += 1
                     uow.audit(AuditEvent(f"node:{node.id}", "egress.refused", record.id,
