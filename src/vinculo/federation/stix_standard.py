@@ -67,7 +67,8 @@ _LINES: dict[str, tuple[tuple[str, str], ...]] = {
 
 def facts(rtype: str, body: dict) -> str:
     """The released facts of a body as text, one labelled line each, then its description."""
-    lines = [prefix + _text(v) for f, prefix in _LINES.get(rtype, ()) if (v := body.get(f)) not in (None, [], "")]
+    lines = [prefix + (v if v.__class__ is str else _text(v))
+             for f, prefix in _LINES.get(rtype, ()) if (v := body.get(f)) not in (None, [], "")]
     if body.get("description"):
         lines.append(body["description"])
     return "\n".join(lines)
