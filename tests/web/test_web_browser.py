@@ -171,9 +171,9 @@ def test_create_seizure_with_marking_and_release_preview(page, site):
     assert "Substance" in row.inner_text() and "withheld: Place" in row.inner_text()
     page.locator(".preview-box").scroll_into_view_if_needed()
     shot(page, "record-new-preview")
-    page.get_by_label("TLP").select_option("red")  # above the agreement's limit: the preview changes
+    page.get_by_label("TLP").select_option("red")  # for the people it names here: the preview changes
     row.get_by_text("no", exact=True).wait_for()
-    assert "above the agreement" in row.inner_text()
+    assert "never sent to a partner" in row.inner_text()
     page.get_by_label("TLP").select_option("amber")
     row.get_by_text("yes").wait_for()
     page.get_by_role("button", name="Save").click()

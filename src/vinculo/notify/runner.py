@@ -15,6 +15,7 @@ from vinculo.node.context import Node
 from vinculo.notify import delivery, engine
 from vinculo.notify.live import hub_for
 from vinculo.notify.service import item_json
+from vinculo.store.engine import locked
 
 log = logging.getLogger(__name__)
 POLL = 5.0
@@ -53,8 +54,11 @@ class Runner:
             try:
                 while work() and not self.stop_event.is_set():
                     pass
-            except Exception:  # a failed pass is logged; the next wake-up tries again
-                log.exception("notification pass failed on %s", self.node.id)
+            except Exception as exc:  # noqa: BLE001 - a failed pass is logged; the next wake-up tries again
+                if locked(exc):  # SQLite held by another writer past the busy wait: one line, as the jobs say it
+                    log.warning("notifications: the database is busy with another writer; trying again later")
+                else:
+                    log.exception("notification pass failed on %s", self.node.id)
 
     def _match(self) -> bool:
         done = publish(self.node, engine.run(self.node))
