@@ -56,6 +56,11 @@ ACTION_NOTES: dict[str, str] = {
     "psi.approve": "a supervisor approved a matching run", "psi.answer": "this node answered a run's stage",
     "psi.run": "a matching run's intersection was computed", "psi.hit": "a matching run found common selectors",
     "psi.refused": "a matching run was refused (why)", "psi.failed": "a matching run failed (why)",
+    # forensic exhibits (vinculo.exhibits)
+    "attachment.list": "a record's attachments were listed", "attachment.download": "an attachment was downloaded",
+    "attachment.sent": "a partner fetched an attachment's bytes", "attachment.received":
+    "attachments' bytes were fetched from their origin, hashes verified", "attachment.purged":
+    "attachment files no record names any more were deleted",
 }
 """Every action the node writes to its audit log, with what it means (a test holds the code to it)."""
 

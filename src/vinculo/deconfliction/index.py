@@ -31,6 +31,7 @@ SELECTOR_FIELDS = frozenset({
     "full_name", "given_names", "surnames", "aliases", "curp", "rfc", "passports", "phones", "emails",
     "name", "address", "plate", "vin", "imo", "number", "imei", "container_numbers", "vessel_imo",
     "exporter", "importer", "consignee", "cas", "cas_numbers", "clabe", "ssn", "ein",
+    "tablet", "package", "press", "analytes", "sha256",  # forensic exhibits
 })
 """Body fields ``selectors_for`` reads: a type whose model has none of them yields no selectors."""
 INDEXED_TYPES = tuple(sorted(t for t, model in BODY_TYPES.items()
