@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from vinculo.deconfliction.base import Selector, invalid
 from vinculo.deconfliction import normalise_exhibits as exhibits
+from vinculo.deconfliction.base import Selector, invalid
 from vinculo.deconfliction.normalise_company import company
 from vinculo.deconfliction.normalise_ids import (
     cas,
