@@ -14,6 +14,7 @@ from vinculo.cli import scorecard as scorecard_cli
 from vinculo.cli import stats as stats_cli
 from vinculo.cli import demo as demo_cli
 from vinculo.cli import deconfliction as deconfliction_cli
+from vinculo.cli import exhibits as exhibits_cli
 from vinculo.cli import imports as imports_cli
 from vinculo.cli import node as node_cli
 from vinculo.cli import partners as partners_cli
@@ -55,6 +56,7 @@ app.add_typer(deconfliction_cli.psi_app, name="psi")
 app.add_typer(deconfliction_cli.selectors_app, name="selectors")
 app.command("scorecard")(scorecard_cli.scorecard)
 app.add_typer(retention_cli.app, name="retention")
+app.add_typer(exhibits_cli.app, name="exhibits")
 
 
 def main() -> None:
