@@ -13,6 +13,7 @@ from vinculo.api import accounts as accounts_api
 from vinculo.api import cases, docs, federation, graph, problems, records, stats, system
 from vinculo.api import dashboard as dashboard_api
 from vinculo.api import deconfliction as deconfliction_api
+from vinculo.api import exhibits as exhibits_api
 from vinculo.api import imports as imports_api
 from vinculo.api import links as links_api
 from vinculo.api import precursors as precursors_api
@@ -43,6 +44,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(deconfliction_api.router)
     app.include_router(precursors_api.router)
     notify_api.install(app)  # notification centre, subscriptions, webhooks, live stream; its threads
+    app.include_router(exhibits_api.router)
     web.install(app)
     _warm_on_start(app)
     return app

@@ -63,6 +63,11 @@ ACTION_NOTES: dict[str, str] = {
     "notify.list": "a user read their notifications", "notify.read": "notifications were marked read",
     "notify.sent": "a notification was stored or delivered (user, record ids, channel)",
     "notify.webhook.add": "a webhook was registered (url)", "notify.webhook.enable": "a webhook was re-enabled",
+    # forensic exhibits (vinculo.exhibits)
+    "attachment.list": "a record's attachments were listed", "attachment.download": "an attachment was downloaded",
+    "attachment.sent": "a partner fetched an attachment's bytes", "attachment.received":
+    "attachments' bytes were fetched from their origin, hashes verified", "attachment.purged":
+    "attachment files no record names any more were deleted",
 }
 """Every action the node writes to its audit log, with what it means (a test holds the code to it)."""
 

@@ -16,6 +16,7 @@ from vinculo.cli import scorecard as scorecard_cli
 from vinculo.cli import stats as stats_cli
 from vinculo.cli import demo as demo_cli
 from vinculo.cli import deconfliction as deconfliction_cli
+from vinculo.cli import exhibits as exhibits_cli
 from vinculo.cli import imports as imports_cli
 from vinculo.cli import jobs as jobs_cli
 from vinculo.cli import node as node_cli
@@ -63,6 +64,7 @@ app.add_typer(retention_cli.app, name="retention")
 jobs_cli.register(app)  # `vinculo worker`, `vinculo jobs list`
 app.add_typer(db_cli.db_app, name="db")  # `vinculo db migrate-to URL`
 app.add_typer(notify_cli.app, name="notify")
+app.add_typer(exhibits_cli.app, name="exhibits")
 
 
 def main() -> None:

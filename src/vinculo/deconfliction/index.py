@@ -32,6 +32,7 @@ SELECTOR_FIELDS = frozenset({
     "name", "address", "plate", "vin", "imo", "number", "imei", "container_numbers", "vessel_imo",
     "exporter", "importer", "consignee", "cas", "cas_numbers", "clabe", "ssn", "ein",
     "precursor",  # a pre-export notification's parties (selectors._case)
+    "tablet", "package", "press", "analytes", "sha256",  # forensic exhibits
 })
 """Body fields ``selectors_for`` reads: a type whose model has none of them yields no selectors."""
 INDEXED_TYPES = tuple(sorted(t for t, model in BODY_TYPES.items()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from vinculo.deconfliction import normalise_exhibits as exhibits
 from vinculo.deconfliction.base import Selector, invalid
 from vinculo.deconfliction.normalise_company import company
 from vinculo.deconfliction.normalise_ids import (
@@ -37,6 +38,7 @@ __all__ = ["KINDS", "Selector", "selectors_for"]
 KINDS: tuple[str, ...] = (
     "phone", "plate", "plate-national", "vin", "container", "clabe", *NAME_KINDS, "company",
     "address", "cas", "curp", "rfc", "passport", "imo", "email", "ssn", "ein", "imei",
+    *exhibits.KINDS,
 )
 """Every selector kind this module produces."""
 
@@ -164,6 +166,9 @@ def _case(c: _Collector, body: Mapping[str, Any], country: str | None) -> None:
 def _seizure(c: _Collector, body: Mapping[str, Any], country: str | None) -> None:
     c.each("cas", "cas", cas)
     c.each("cas_numbers", "cas", cas)
+    c.add(exhibits.tablet_mark(body.get("tablet")))  # physical profiles (deconfliction.normalise_exhibits)
+    c.add(exhibits.package_marks(body.get("package")))
+    c.add(exhibits.press_marks(body.get("press")))
 
 
 def _location(c: _Collector, body: Mapping[str, Any], country: str | None) -> None:
@@ -174,6 +179,9 @@ def _location(c: _Collector, body: Mapping[str, Any], country: str | None) -> No
 _BY_TYPE: dict[str, Callable[[_Collector, Mapping[str, Any], str | None], None]] = {
     "person": _person, "organization": _organization, "vehicle": _vehicle, "phone": _phone,
     "shipment": _shipment, "seizure": _seizure, "location": _location, "case": _case,
+    "lab-result": lambda c, body, _country: c.add(exhibits.analyte_profile(body)),
+    "photo": lambda c, body, _country: c.add(exhibits.attachment_hash(body)),
+    "pdf": lambda c, body, _country: c.add(exhibits.attachment_hash(body)),
 }
 _ANY_TYPE: tuple[tuple[str, str, Callable[[str], Selector]], ...] = (
     ("clabe", "clabe", clabe), ("ssn", "ssn", ssn), ("ein", "ein", ein),

@@ -42,6 +42,9 @@ NEW_SDO_TYPES = {
     "case": "vinculo-case",
     "event": "vinculo-event",
     "alert": "vinculo-alert",
+    "lab-result": "vinculo-lab-result",  # forensic exhibits (docs/stix.md)
+    "photo": "vinculo-photo",
+    "pdf": "vinculo-pdf",
 }
 # Read as standard STIX types (federation/stix_standard.py, docs/stix.md): a seizure, a shipment and a lab are
 # where something happened, stated as a `location` named by the fact, the facts in its description.

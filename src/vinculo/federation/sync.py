@@ -320,6 +320,7 @@ def run_all(node: Node, page_size: int = 500, limits: PullLimits | None = None) 
     for p in partners:
         try:
             out.append(pull(node, p["node_id"], page_size, limits=limits))  # a bad VINCULO_PULL_* fails each
+            _exhibit_files(node, p["node_id"])
         except Exception as exc:  # noqa: BLE001 - one partner's failure, whatever it is, is that partner's
             out.append(failed(node, p["node_id"], exc, limits))
     return out
@@ -348,3 +349,13 @@ def status(node: Node) -> list[dict]:
 
 def now() -> str:
     return format_ts(utcnow())
+
+
+def _exhibit_files(node: Node, partner: str) -> None:
+    """After a pull: fetch the new attachments' bytes from the partner (hashes verified) and delete the
+    files of attachments withdrawn or revoked (vinculo.exhibits; imported here, as it imports federation)."""
+    from vinculo.exhibits import service as exhibits
+    from vinculo.exhibits import transfer
+
+    transfer.fetch_from(node, partner)
+    exhibits.purge_unreferenced(node)

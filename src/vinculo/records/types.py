@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from vinculo.exhibits.bodies import LabResult, PackageProfile, Pdf, Photo, PressProfile, TabletProfile
 from vinculo.records import vocabulary
 from vinculo.records.fields import (
     Body,
@@ -62,6 +63,9 @@ class Seizure(Body):
     coordinates: Coordinates | None = None
     description: LongText | None = None
     source: SourceRef | None = None
+    tablet: TabletProfile | None = None  # physical profiles (vinculo.exhibits.bodies)
+    package: PackageProfile | None = None
+    press: PressProfile | None = None
 
     @model_validator(mode="after")
     def _check(self) -> "Seizure":
@@ -294,6 +298,9 @@ BODY_TYPES: dict[str, type[Body]] = {
     "case": Case,
     "event": Event,
     "alert": Alert,  # broadcast alerts (issue 21)
+    "lab-result": LabResult,  # forensic exhibits (vinculo.exhibits)
+    "photo": Photo,
+    "pdf": Pdf,
 }
 RECORD_TYPES = tuple(BODY_TYPES)
 
@@ -340,6 +347,9 @@ REFERENCE_FIELDS: dict[str, tuple[str, ...]] = {
     "relationship": ("source_ref", "target_ref"),
     "note": ("about_refs",),
     "case": ("subject_refs",),
+    "lab-result": ("seizure_ref",),
+    "photo": ("about_ref",),
+    "pdf": ("about_ref",),
 }
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, select, update
 from vinculo.audit.events import AuditEvent
 from vinculo.audit.merkle import CompactRange, leaf_hash
 from vinculo.canonical import canonical_json
+from vinculo.exhibits.service import purge_unreferenced
 from vinculo.federation.client import TaxiiClient
 from vinculo.federation.partners import partner_row, pull_credential
 from vinculo.node.context import Node
@@ -102,6 +103,7 @@ def _purge_batch(node: Node, partner: str, now: dt.datetime) -> tuple[int, str]:
                               "root": tree.root().hex()}))
         uow.commit()
     after_purge(node.engine, [holding.TABLE])  # the content off the disk too (store.purge)
+    purge_unreferenced(node)  # attachment files go with their records (vinculo.exhibits)
     return len(records), cut.reason
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from vinculo.accounts.model import Actor
 from vinculo.audit.events import AuditEvent
 from vinculo.canonical import canonical_json
+from vinculo.exhibits.service import purge_unreferenced
 from vinculo.federation.signing import sign_bytes
 from vinculo.node.context import Node
 from vinculo.records import holding
@@ -197,6 +198,7 @@ def approve(node: Node, actor: Actor, review_ids: list[int], now: dt.datetime | 
         uow.commit()
     if result.purged:
         after_purge(node.engine, [holding.TABLE])
+        purge_unreferenced(node)  # attachment files go with their records (vinculo.exhibits)
     return result
 
 
